@@ -1,0 +1,254 @@
+//! Retrieval evaluation: Recall@k, MRR@10 and nDCG@10 over a question file
+//! (`corpus/fragen.toml`) against the index users search.
+//!
+//! Definitions follow BEIR: Recall@k is the share of a question's relevant
+//! sections found in the top k, averaged over questions; nDCG@10 uses binary
+//! gains; a section split into several chunks counts once.
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::index::{IndexError, Store};
+use crate::retrieve::{search, Hit, KindFilter, Ranking, SearchRequest};
+use crate::text::slug;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Question {
+    pub id: String,
+    pub text: String,
+    /// Answering sections: `leitfaden/datei.md#slug-der-ueberschrift`.
+    pub antworten: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct QuestionFile {
+    frage: Vec<Question>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("die Fragendatei `{path}` kann nicht gelesen werden: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("die Fragendatei `{path}` ist kein gültiges TOML: {message}\nhint: erwartet werden Einträge [[frage]] mit id, text und antworten")]
+    Parse { path: String, message: String },
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}
+
+pub fn load_questions(path: &Path) -> Result<Vec<Question>, EvalError> {
+    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    parse_questions(&text).map_err(|message| EvalError::Parse {
+        path: path.display().to_string(),
+        message,
+    })
+}
+
+pub fn parse_questions(text: &str) -> Result<Vec<Question>, String> {
+    toml::from_str::<QuestionFile>(text)
+        .map(|f| f.frage)
+        .map_err(|e| e.message().to_string())
+}
+
+/// Result of one question.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionOutcome {
+    pub id: String,
+    pub text: String,
+    /// Rank of the first relevant hit, if within the top 10.
+    pub first_relevant: Option<usize>,
+    /// Where the top 3 hits came from (`datei.md#slug`).
+    pub top: Vec<String>,
+    pub expected: Vec<String>,
+}
+
+/// Aggregate metrics.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Metrics {
+    pub questions: usize,
+    pub recall_at_1: f64,
+    pub recall_at_3: f64,
+    pub recall_at_10: f64,
+    pub mrr_at_10: f64,
+    pub ndcg_at_10: f64,
+    pub latency_p50_ms: f64,
+    pub latency_p95_ms: f64,
+}
+
+/// Per-query judgement: for each ranked hit, the index of the relevant item
+/// it matches (first match only), and how many items are relevant.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub labels: Vec<Option<usize>>,
+    pub relevant: usize,
+}
+
+/// Accumulates metrics over judged queries.
+#[derive(Debug, Default)]
+pub struct MetricsBuilder {
+    sums: [f64; 5],
+    n: usize,
+    latencies_ms: Vec<f64>,
+}
+
+impl MetricsBuilder {
+    pub fn add(&mut self, judged: &Judged, latency_ms: f64) {
+        self.n += 1;
+        self.latencies_ms.push(latency_ms);
+        if judged.relevant == 0 {
+            return;
+        }
+        let mut credited = std::collections::HashSet::new();
+        let gains: Vec<bool> = judged
+            .labels
+            .iter()
+            .map(|l| l.is_some_and(|i| credited.insert(i)))
+            .collect();
+        let rel = judged.relevant as f64;
+        let found = |k: usize| gains.iter().take(k).filter(|g| **g).count() as f64;
+        self.sums[0] += found(1) / rel;
+        self.sums[1] += found(3) / rel;
+        self.sums[2] += found(10) / rel;
+        self.sums[3] += gains.iter().take(10).position(|g| *g).map_or(0.0, |p| 1.0 / (p as f64 + 1.0));
+        let dcg: f64 = gains
+            .iter()
+            .take(10)
+            .enumerate()
+            .filter(|(_, g)| **g)
+            .map(|(i, _)| 1.0 / (i as f64 + 2.0).log2())
+            .sum();
+        let idcg: f64 = (0..judged.relevant.min(10)).map(|i| 1.0 / (i as f64 + 2.0).log2()).sum();
+        self.sums[4] += dcg / idcg;
+    }
+
+    pub fn finish(mut self) -> Metrics {
+        let n = self.n.max(1) as f64;
+        self.latencies_ms.sort_by(f64::total_cmp);
+        let pct = |p: f64| {
+            if self.latencies_ms.is_empty() {
+                0.0
+            } else {
+                let i = ((self.latencies_ms.len() as f64 - 1.0) * p).round() as usize;
+                self.latencies_ms[i]
+            }
+        };
+        Metrics {
+            questions: self.n,
+            recall_at_1: self.sums[0] / n,
+            recall_at_3: self.sums[1] / n,
+            recall_at_10: self.sums[2] / n,
+            mrr_at_10: self.sums[3] / n,
+            ndcg_at_10: self.sums[4] / n,
+            latency_p50_ms: pct(0.5),
+            latency_p95_ms: pct(0.95),
+        }
+    }
+}
+
+/// The report of `leitplanke eval` over a question file.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    pub metrics: Metrics,
+    /// Questions whose answer was not among the top 3.
+    pub misses: Vec<QuestionOutcome>,
+}
+
+/// `datei.md#slug` labels of a hit: one per breadcrumb level.
+fn hit_refs(hit: &Hit) -> Vec<String> {
+    let file = hit.path.strip_prefix(crate::corpus::BUNDLED_PREFIX).unwrap_or(&hit.path);
+    hit.section.iter().map(|h| format!("{file}#{}", slug(h))).collect()
+}
+
+fn matches_ref(hit_ref: &str, expected: &str) -> bool {
+    hit_ref == expected || hit_ref.ends_with(&format!("/{expected}"))
+}
+
+/// Runs every question against the index.
+pub fn evaluate(store: &Store, questions: &[Question], ranking: Ranking) -> Result<EvalReport, EvalError> {
+    let mut builder = MetricsBuilder::default();
+    let mut misses = Vec::new();
+    for q in questions {
+        let request = SearchRequest {
+            question: &q.text,
+            top_k: 10,
+            kinds: KindFilter::Default,
+            ranking,
+        };
+        let start = Instant::now();
+        let result = search(store, &request)?;
+        let latency = start.elapsed().as_secs_f64() * 1000.0;
+        let labels: Vec<Option<usize>> = result
+            .hits
+            .iter()
+            .map(|h| {
+                let refs = hit_refs(h);
+                q.antworten.iter().position(|a| refs.iter().any(|r| matches_ref(r, a)))
+            })
+            .collect();
+        let judged = Judged {
+            labels: labels.clone(),
+            relevant: q.antworten.len(),
+        };
+        builder.add(&judged, latency);
+        let first_relevant = labels.iter().position(Option::is_some).map(|p| p + 1);
+        if first_relevant.is_none_or(|r| r > 3) {
+            misses.push(QuestionOutcome {
+                id: q.id.clone(),
+                text: q.text.clone(),
+                first_relevant,
+                top: result.hits.iter().take(3).map(|h| hit_refs(h).pop().unwrap_or_else(|| h.path.clone())).collect(),
+                expected: q.antworten.clone(),
+            });
+        }
+    }
+    Ok(EvalReport {
+        metrics: builder.finish(),
+        misses,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_follow_beir_definitions() {
+        let mut b = MetricsBuilder::default();
+        // Relevant item found at rank 2 of 1 relevant.
+        b.add(&Judged { labels: vec![None, Some(0), None], relevant: 1 }, 1.0);
+        // Two relevant, one at rank 1 (twice: a split section counts once), none else.
+        b.add(&Judged { labels: vec![Some(0), Some(0), None], relevant: 2 }, 3.0);
+        let m = b.finish();
+        assert!((m.recall_at_1 - (0.0 + 0.5) / 2.0).abs() < 1e-9, "{m:?}");
+        assert!((m.recall_at_3 - (1.0 + 0.5) / 2.0).abs() < 1e-9);
+        assert!((m.mrr_at_10 - (0.5 + 1.0) / 2.0).abs() < 1e-9);
+        let ndcg1 = 1.0 / 3f64.log2();
+        let ndcg2 = 1.0 / (1.0 + 1.0 / 3f64.log2());
+        assert!((m.ndcg_at_10 - (ndcg1 + ndcg2) / 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn bundled_questions_parse_and_reference_real_sections() {
+        let qs = parse_questions(crate::corpus::file("fragen.toml").unwrap()).unwrap();
+        assert!(qs.len() >= 60, "{}", qs.len());
+        let mut sections = std::collections::HashSet::new();
+        for (rel, text) in crate::corpus::documents() {
+            for line in text.lines().filter(|l| l.starts_with("## ") || l.starts_with("### ")) {
+                sections.insert(format!("{rel}#{}", slug(line.trim_start_matches('#').trim())));
+            }
+        }
+        for q in &qs {
+            for a in &q.antworten {
+                assert!(sections.contains(a), "{}: unknown section {a}", q.id);
+            }
+        }
+    }
+}

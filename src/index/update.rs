@@ -1,0 +1,296 @@
+//! `leitplanke index PATH...`: incremental indexing of files and folders.
+//!
+//! Unchanged files (same size and modification time, or same content hash)
+//! are skipped, changed ones replaced, and files that disappeared from an
+//! indexed folder removed. One bad file is reported and skipped; the others
+//! are indexed. Work is committed in batches, so a killed run loses at most
+//! the current batch and the next run completes it.
+
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use super::manifest::{now_secs, sha256_hex};
+use super::{DocEntry, IndexError, Store};
+use crate::ingest::{self, DocKind};
+
+/// Settings of one indexing run.
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    /// Kind given on the command line; overrides front matter.
+    pub kind: Option<DocKind>,
+    /// Glob patterns a file's path must match (any), when not empty.
+    pub include: Vec<glob::Pattern>,
+    /// Glob patterns that exclude a file.
+    pub exclude: Vec<glob::Pattern>,
+    /// Remove indexed files that disappeared from a given folder.
+    pub prune: bool,
+    /// Commit after this many changed files.
+    pub batch: usize,
+    pub threads: usize,
+}
+
+impl Default for IndexOptions {
+    fn default() -> Self {
+        IndexOptions {
+            kind: None,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            prune: true,
+            batch: 200,
+            threads: 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Added,
+    Updated,
+    Unchanged,
+    Removed,
+    /// A German reason.
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub path: PathBuf,
+    pub outcome: Outcome,
+    pub chunks: usize,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub files: Vec<FileReport>,
+}
+
+impl Summary {
+    pub fn count(&self, pred: impl Fn(&Outcome) -> bool) -> usize {
+        self.files.iter().filter(|f| pred(&f.outcome)).count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Failed(_)))
+    }
+}
+
+/// Progress of a run: files done, files in all, bytes done, bytes in all.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+}
+
+/// A file found under the given paths.
+struct Candidate {
+    path: PathBuf,
+    key: String,
+    bytes: u64,
+    mtime: u64,
+}
+
+/// Indexes `paths` into `store`.
+pub fn index_paths(
+    store: &mut Store,
+    paths: &[PathBuf],
+    options: &IndexOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Summary, IndexError> {
+    let mut summary = Summary::default();
+    let mut candidates = Vec::new();
+    let mut folders = Vec::new();
+    for path in paths {
+        match std::fs::canonicalize(path) {
+            Ok(abs) if abs.is_dir() => {
+                walk(&abs, options, &mut candidates, &mut summary);
+                folders.push(abs);
+            }
+            Ok(abs) => match candidate(&abs) {
+                Ok(c) if ingest::is_supported(&abs) => candidates.push(c),
+                Ok(_) => summary.files.push(failed(path, unsupported_reason(path))),
+                Err(e) => summary.files.push(failed(path, e.to_string())),
+            },
+            Err(e) => summary.files.push(failed(path, format!("nicht gefunden oder nicht lesbar ({e})"))),
+        }
+    }
+    let mut writer = store.writer(options.threads)?;
+    let total = candidates.len();
+    let bytes_total = candidates.iter().map(|c| c.bytes).sum();
+    let mut pending = 0;
+    let mut bytes_done = 0;
+    for (i, cand) in candidates.iter().enumerate() {
+        let report = index_one(store, &writer, cand, options)?;
+        if matches!(report.outcome, Outcome::Added | Outcome::Updated) {
+            pending += 1;
+        }
+        summary.files.push(report);
+        bytes_done += cand.bytes;
+        progress(Progress {
+            done: i + 1,
+            total,
+            bytes_done,
+            bytes_total,
+        });
+        if pending >= options.batch {
+            store.commit(&mut writer)?;
+            pending = 0;
+        }
+    }
+    if options.prune {
+        prune(store, &writer, &folders, &candidates, &mut summary);
+    }
+    store.commit(&mut writer)?;
+    Ok(summary)
+}
+
+fn failed(path: &Path, reason: String) -> FileReport {
+    FileReport {
+        path: path.to_path_buf(),
+        outcome: Outcome::Failed(reason),
+        chunks: 0,
+        warnings: Vec::new(),
+    }
+}
+
+fn unsupported_reason(path: &Path) -> String {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    ingest::IngestError::Unsupported(ext.to_string()).to_string()
+}
+
+fn candidate(path: &Path) -> std::io::Result<Candidate> {
+    let meta = std::fs::metadata(path)?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as u64);
+    Ok(Candidate {
+        path: path.to_path_buf(),
+        key: path.to_string_lossy().into_owned(),
+        bytes: meta.len(),
+        mtime,
+    })
+}
+
+fn walk(dir: &Path, options: &IndexOptions, out: &mut Vec<Candidate>, summary: &mut Summary) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            summary.files.push(failed(dir, format!("Ordner nicht lesbar ({e})")));
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') || name.starts_with("~$") {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, options, out, summary);
+            continue;
+        }
+        let text = path.to_string_lossy();
+        let included = options.include.is_empty() || options.include.iter().any(|p| p.matches(&text) || p.matches(name));
+        let excluded = options.exclude.iter().any(|p| p.matches(&text) || p.matches(name));
+        if !ingest::is_supported(&path) || !included || excluded {
+            continue;
+        }
+        match candidate(&path) {
+            Ok(c) => out.push(c),
+            Err(e) => summary.files.push(failed(&path, e.to_string())),
+        }
+    }
+}
+
+fn index_one(store: &mut Store, writer: &tantivy::IndexWriter, cand: &Candidate, options: &IndexOptions) -> Result<FileReport, IndexError> {
+    let previous = store.manifest.documents.get(&cand.key).cloned();
+    let report = |outcome, chunks, warnings| FileReport {
+        path: cand.path.clone(),
+        outcome,
+        chunks,
+        warnings,
+    };
+    let same_kind = |p: &DocEntry| options.kind.is_none_or(|k| k == p.kind);
+    if let Some(p) = &previous {
+        if p.mtime == cand.mtime && p.bytes == cand.bytes && same_kind(p) {
+            return Ok(report(Outcome::Unchanged, p.chunks, Vec::new()));
+        }
+    }
+    let bytes = match std::fs::read(&cand.path) {
+        Ok(b) => b,
+        Err(e) => return Ok(report(Outcome::Failed(format!("nicht lesbar ({e})")), 0, Vec::new())),
+    };
+    let hash = sha256_hex(&bytes);
+    if let Some(p) = &previous {
+        if p.hash == hash && same_kind(p) {
+            let mut entry = p.clone();
+            entry.mtime = cand.mtime;
+            store.manifest.documents.insert(entry.key.clone(), entry);
+            return Ok(report(Outcome::Unchanged, p.chunks, Vec::new()));
+        }
+    }
+    let doc = match ingest::read_file(&cand.path) {
+        Ok(d) => d,
+        Err(e) => return Ok(report(Outcome::Failed(e.to_string()), 0, Vec::new())),
+    };
+    let title = doc
+        .meta
+        .title
+        .clone()
+        .or(doc.content.title.clone())
+        .unwrap_or_else(|| file_title(&cand.path));
+    let entry = DocEntry {
+        key: cand.key.clone(),
+        path: cand.key.clone(),
+        title,
+        kind: options.kind.or(doc.meta.kind).unwrap_or(DocKind::Kommunal),
+        hash,
+        bytes: cand.bytes,
+        chunks: 0,
+        pages: doc.content.page_count,
+        indexed_at: now_secs(),
+        stand: doc.meta.stand.clone(),
+        gueltig_ab: doc.meta.gueltig_ab.clone(),
+        warnings: doc.content.warnings.clone(),
+        mtime: cand.mtime,
+    };
+    let warnings = entry.warnings.clone();
+    let chunks = store.put(writer, entry, &doc)?;
+    let outcome = if previous.is_some() { Outcome::Updated } else { Outcome::Added };
+    Ok(report(outcome, chunks, warnings))
+}
+
+/// A readable title from a file name: `dienstanweisung_ki-2026.md` → `dienstanweisung ki-2026`.
+fn file_title(path: &Path) -> String {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("Dokument")
+        .replace('_', " ")
+}
+
+fn prune(store: &mut Store, writer: &tantivy::IndexWriter, folders: &[PathBuf], seen: &[Candidate], summary: &mut Summary) {
+    let gone: Vec<String> = store
+        .manifest
+        .documents
+        .keys()
+        .filter(|k| {
+            let p = Path::new(k.as_str());
+            folders.iter().any(|f| p.starts_with(f)) && !seen.iter().any(|c| &c.key == *k)
+        })
+        .cloned()
+        .collect();
+    for key in gone {
+        store.delete(writer, &key);
+        summary.files.push(FileReport {
+            path: PathBuf::from(&key),
+            outcome: Outcome::Removed,
+            chunks: 0,
+            warnings: Vec::new(),
+        });
+    }
+}

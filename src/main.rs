@@ -1,0 +1,239 @@
+//! The `leitplanke` command: parses arguments, resolves settings, calls the
+//! library, prints, and maps the outcome to an exit code.
+
+mod cli;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+
+use cli::{AskArgs, Cli, Command, EvalArgs, IndexArgs, KindArg, ListArgs};
+use leitplanke::answer::extractive_answer;
+use leitplanke::eval::{evaluate, load_questions};
+use leitplanke::index::update::{index_paths, IndexOptions, Progress};
+use leitplanke::index::Store;
+use leitplanke::ingest::DocKind;
+use leitplanke::report::{self, Style};
+use leitplanke::retrieve::{search, KindFilter, Ranking, SearchRequest};
+use leitplanke::Exit;
+
+/// Settings resolved from arguments and environment; no clap types.
+struct Settings {
+    index_dir: PathBuf,
+    style: Style,
+}
+
+impl Settings {
+    fn resolve(cli: &Cli) -> Result<Settings> {
+        let index_dir = match &cli.index {
+            Some(dir) => dir.clone(),
+            None => dirs::data_dir()
+                .map(|d| d.join("leitplanke").join("index"))
+                .context("kein Datenverzeichnis gefunden; bitte `--index ORDNER` angeben oder LEITPLANKE_INDEX setzen")?,
+        };
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        Ok(Settings {
+            index_dir,
+            style: Style { color },
+        })
+    }
+
+    fn open_store(&self) -> Result<Store> {
+        Store::open(&self.index_dir).with_context(|| format!("Index `{}` öffnen", self.index_dir.display()))
+    }
+}
+
+fn kind(arg: KindArg) -> DocKind {
+    match arg {
+        KindArg::Leitfaden => DocKind::Leitfaden,
+        KindArg::Kommunal => DocKind::Kommunal,
+        KindArg::Beispiel => DocKind::Beispiel,
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(exit) => exit.into(),
+        Err(err) => {
+            if err
+                .chain()
+                .any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+            {
+                return Exit::Ok.into();
+            }
+            eprintln!("Fehler: {err:#}");
+            Exit::Error.into()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<Exit> {
+    let settings = Settings::resolve(&cli)?;
+    match cli.command {
+        Command::Ask(args) => ask(&settings, args),
+        Command::Index(args) => index(&settings, args),
+        Command::List(args) => list(&settings, args),
+        Command::Eval(args) => eval(&settings, args),
+    }
+}
+
+fn print_json_lines(lines: &[serde_json::Value]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        serde_json::to_writer(&mut out, line)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn ask(settings: &Settings, args: AskArgs) -> Result<Exit> {
+    let start = Instant::now();
+    let question = args.frage.join(" ");
+    let store = settings.open_store()?;
+    let request = SearchRequest {
+        question: &question,
+        top_k: args.top_k.max(1),
+        kinds: args.kind.map_or(KindFilter::Default, |k| KindFilter::Only(kind(k))),
+        ranking: Ranking::default(),
+    };
+    let mut result = search(&store, &request)?;
+    let relevant = result.is_relevant();
+    let answer = if relevant {
+        extractive_answer(&store.analyzer, &result.terms, &result.hits)
+    } else {
+        None
+    };
+    if args.json {
+        let mut lines = report::ask::render_json(&question, &result, answer.as_ref(), relevant);
+        lines.push(serde_json::json!({"type": "summary", "hits": result.hits.len(),
+            "relevant": relevant, "elapsed_ms": start.elapsed().as_secs_f64() * 1000.0}));
+        print_json_lines(&lines)?;
+    } else if relevant {
+        let text = report::ask::render_terminal(&store.analyzer, &question, &result, answer.as_ref(), settings.style);
+        std::io::stdout().write_all(text.as_bytes())?;
+    } else {
+        println!("{}", report::ask::NOTHING_FOUND);
+        result.hits.truncate(3);
+        if !result.hits.is_empty() {
+            println!("Am nächsten kommen (wenig Übereinstimmung):");
+            for hit in &result.hits {
+                println!("  [{}] {}", hit.rank, report::ask::citation(hit));
+            }
+        }
+    }
+    Ok(if relevant { Exit::Ok } else { Exit::Findings })
+}
+
+fn compile_globs(patterns: &[String]) -> Result<Vec<glob::Pattern>> {
+    patterns
+        .iter()
+        .map(|p| glob::Pattern::new(p).with_context(|| format!("ungültiges Muster `{p}`")))
+        .collect()
+}
+
+fn index(settings: &Settings, args: IndexArgs) -> Result<Exit> {
+    if args.neu && settings.index_dir.exists() {
+        std::fs::remove_dir_all(&settings.index_dir)
+            .with_context(|| format!("alten Index `{}` entfernen", settings.index_dir.display()))?;
+    }
+    let mut store = settings.open_store()?;
+    if args.pfade.is_empty() {
+        eprintln!("Der mitgelieferte Leitfaden ist indexiert. Eigene Regelungen: `leitplanke index PFAD...`");
+        return Ok(Exit::Ok);
+    }
+    let options = IndexOptions {
+        kind: args.kind.map(kind),
+        include: compile_globs(&args.include)?,
+        exclude: compile_globs(&args.exclude)?,
+        prune: !args.behalten,
+        ..IndexOptions::default()
+    };
+    let show_progress = std::io::stderr().is_terminal() && !args.json;
+    let start = Instant::now();
+    let mut bar = |p: Progress| {
+        if show_progress {
+            progress_bar(p, start);
+        }
+    };
+    let summary = index_paths(&mut store, &args.pfade, &options, &mut bar)?;
+    if show_progress {
+        eprint!("\r\x1b[2K");
+    }
+    for line in report::indexing::problems(&summary) {
+        eprintln!("{line}");
+    }
+    if args.json {
+        print_json_lines(&report::indexing::summary_json(&summary))?;
+    } else {
+        eprintln!(
+            "{} ({:.1} s)",
+            report::indexing::summary_line(&summary, Style { color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() }),
+            start.elapsed().as_secs_f64()
+        );
+    }
+    Ok(if summary.failed() > 0 { Exit::Findings } else { Exit::Ok })
+}
+
+fn progress_bar(p: Progress, start: Instant) {
+    let frac = if p.bytes_total > 0 { p.bytes_done as f64 / p.bytes_total as f64 } else { 1.0 };
+    let filled = (frac * 30.0).round() as usize;
+    let elapsed = start.elapsed().as_secs_f64();
+    let eta = if frac > 0.0 { elapsed / frac - elapsed } else { 0.0 };
+    eprint!(
+        "\r\x1b[2K[{}{}] {}/{} Dateien · {:.1}/{:.1} MB · noch ~{:.0} s",
+        "=".repeat(filled),
+        " ".repeat(30 - filled.min(30)),
+        p.done,
+        p.total,
+        p.bytes_done as f64 / 1e6,
+        p.bytes_total as f64 / 1e6,
+        eta
+    );
+}
+
+fn list(settings: &Settings, args: ListArgs) -> Result<Exit> {
+    let store = settings.open_store()?;
+    let mut docs: Vec<_> = store.manifest.documents.values().collect();
+    docs.sort_by(|a, b| (a.kind.as_str(), &a.title).cmp(&(b.kind.as_str(), &b.title)));
+    if args.json {
+        print_json_lines(&report::indexing::list_json(&docs))?;
+    } else {
+        print!("{}", report::indexing::list_terminal(&docs, settings.style));
+        println!("Index: {}", settings.index_dir.display());
+    }
+    Ok(Exit::Ok)
+}
+
+fn eval(settings: &Settings, args: EvalArgs) -> Result<Exit> {
+    let questions = load_questions(&args.datei)?;
+    let store = settings.open_store()?;
+    let report = evaluate(&store, &questions, Ranking::default())?;
+    let m = &report.metrics;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!("Fragen     {}", m.questions);
+        println!("Recall@1   {:.3}", m.recall_at_1);
+        println!("Recall@3   {:.3}", m.recall_at_3);
+        println!("Recall@10  {:.3}", m.recall_at_10);
+        println!("MRR@10     {:.3}", m.mrr_at_10);
+        println!("nDCG@10    {:.3}", m.ndcg_at_10);
+        println!("Latenz     p50 {:.2} ms, p95 {:.2} ms", m.latency_p50_ms, m.latency_p95_ms);
+        if !report.misses.is_empty() {
+            println!("\nNicht unter den ersten 3 ({}):", report.misses.len());
+            for miss in &report.misses {
+                let rank = miss.first_relevant.map_or("–".to_string(), |r| r.to_string());
+                println!("  {} (Rang {rank}) {}", miss.id, miss.text);
+                println!("      erwartet: {}", miss.expected.join(", "));
+                println!("      gefunden: {}", miss.top.join(", "));
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,186 @@
+//! Rendering of `ask` results: passages with citations and highlighted
+//! matches, the extractive answer, and the JSON Lines messages.
+
+use std::collections::HashSet;
+
+use serde_json::{json, Value};
+
+use super::{wrap, Style};
+use crate::analysis::Analyzer;
+use crate::answer::Answer;
+use crate::ingest::DocKind;
+use crate::retrieve::{Hit, SearchResult};
+use crate::text::sentences;
+
+const WIDTH: usize = 96;
+/// Passages longer than this are shown as an excerpt around the best match.
+const MAX_PASSAGE_CHARS: usize = 700;
+
+/// The message when nothing relevant was found.
+pub const NOTHING_FOUND: &str = "In den indexierten Unterlagen findet sich dazu keine passende Stelle.";
+
+/// Human-readable label of a document's kind.
+pub fn kind_label(hit: &Hit) -> &'static str {
+    match hit.kind {
+        DocKind::Leitfaden if hit.path.starts_with(crate::corpus::BUNDLED_PREFIX) => {
+            "Leitfaden (eigene Zusammenfassung des Projekts)"
+        }
+        DocKind::Leitfaden => "Leitfaden",
+        DocKind::Kommunal => "Kommunale Regelung",
+        DocKind::Beispiel => "BEISPIEL der fiktiven Musterstadt, keine geltende Regelung",
+    }
+}
+
+/// The citation line: breadcrumb or title, pages, validity.
+pub fn citation(hit: &Hit) -> String {
+    let mut parts = vec![hit.title.clone()];
+    parts.extend(hit.section.iter().cloned());
+    let mut s = parts.join(" › ");
+    match (hit.page, hit.page_end) {
+        (Some(a), Some(b)) if b > a => s.push_str(&format!(", S. {a}–{b}")),
+        (Some(a), _) => s.push_str(&format!(", S. {a}")),
+        _ => {}
+    }
+    s
+}
+
+fn source_line(hit: &Hit) -> String {
+    let mut parts = vec![kind_label(hit).to_string()];
+    if let Some(s) = &hit.stand {
+        parts.push(format!("Stand {s}"));
+    }
+    if let Some(g) = &hit.gueltig_ab {
+        parts.push(format!("gültig ab {g}"));
+    }
+    parts.push(hit.path.clone());
+    parts.join(" · ")
+}
+
+/// Marks the words of `text` whose analysed form is a query term.
+pub fn highlight(analyzer: &Analyzer, text: &str, terms: &HashSet<String>, style: Style) -> String {
+    if !style.color {
+        return text.to_string();
+    }
+    let mut spans: Vec<(usize, usize)> = analyzer
+        .analyze(text)
+        .into_iter()
+        .filter(|t| terms.contains(&t.text))
+        .map(|t| (t.offset_from, t.offset_to))
+        .collect();
+    spans.sort_unstable();
+    let mut out = String::with_capacity(text.len() + spans.len() * 10);
+    let mut pos = 0;
+    for (from, to) in spans {
+        if from < pos {
+            continue;
+        }
+        out.push_str(&text[pos..from]);
+        out.push_str(&style.highlight(&text[from..to]));
+        pos = to;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+/// The passage itself, or an excerpt of whole sentences around its best match.
+pub fn excerpt(analyzer: &Analyzer, text: &str, terms: &HashSet<String>) -> String {
+    if text.chars().count() <= MAX_PASSAGE_CHARS {
+        return text.to_string();
+    }
+    let sents = sentences(text);
+    let score = |s: &str| analyzer.analyze(s).iter().filter(|t| terms.contains(&t.text)).count();
+    let best = (0..sents.len()).max_by_key(|&i| (score(sents[i]), usize::MAX - i)).unwrap_or(0);
+    let mut out = String::new();
+    let mut i = best;
+    while i < sents.len() && (out.is_empty() || out.chars().count() + sents[i].chars().count() < MAX_PASSAGE_CHARS) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(sents[i]);
+        i += 1;
+    }
+    let prefix = if best > 0 { "… " } else { "" };
+    let suffix = if i < sents.len() { " …" } else { "" };
+    format!("{prefix}{out}{suffix}")
+}
+
+/// Terminal rendering of a search with its extractive answer.
+pub fn render_terminal(analyzer: &Analyzer, question: &str, result: &SearchResult, answer: Option<&Answer>, style: Style) -> String {
+    let terms: HashSet<String> = result.terms.iter().map(|t| t.text.clone()).collect();
+    let mut out = String::new();
+    out.push_str(&format!("{} {question}\n\n", style.bold("Frage:")));
+    if let Some(answer) = answer {
+        out.push_str(&style.bold("Kurzantwort"));
+        out.push_str(&style.dim(" (aus den Fundstellen zusammengestellt, ohne Sprachmodell):"));
+        out.push('\n');
+        out.push_str(&wrap(&answer.text(), WIDTH, "  "));
+        out.push('\n');
+    }
+    out.push_str(&style.bold("Fundstellen:"));
+    out.push('\n');
+    for hit in &result.hits {
+        let head = format!("[{}] {}", hit.rank, citation(hit));
+        out.push_str(&wrap(&style.bold(&head), WIDTH, ""));
+        let source = source_line(hit);
+        let source = if hit.kind == DocKind::Beispiel { style.warn(&source) } else { style.dim(&source) };
+        out.push_str(&format!("    {source}\n"));
+        let passage = highlight(analyzer, &excerpt(analyzer, &hit.text, &terms), &terms, style);
+        out.push_str(&wrap(&passage, WIDTH, "    "));
+        out.push('\n');
+    }
+    if result.examples_included && result.hits.iter().any(|h| h.kind == DocKind::Beispiel) {
+        out.push_str(&wrap(
+            "Hinweis: Es sind noch keine kommunalen Regelungen indexiert; deshalb erscheinen Stellen der fiktiven Beispiel-Dienstanweisung (Musterstadt). Sie gelten nirgends. Eigene Regelungen fügen Sie mit `leitplanke index PFAD` hinzu.",
+            WIDTH,
+            "",
+        ));
+    }
+    out
+}
+
+/// The JSON object of one hit.
+pub fn hit_json(hit: &Hit) -> Value {
+    json!({
+        "type": "hit",
+        "rank": hit.rank,
+        "score": hit.score,
+        "text": hit.text,
+        "document": {
+            "title": hit.title,
+            "path": hit.path,
+            "kind": hit.kind.as_str(),
+            "stand": hit.stand,
+            "gueltig_ab": hit.gueltig_ab,
+        },
+        "section": hit.section,
+        "page": hit.page,
+        "page_end": hit.page_end,
+        "citation": citation(hit),
+        "matched_terms": hit.matched,
+        "coverage": hit.coverage,
+    })
+}
+
+/// JSON Lines messages of a search: `question`, `hit`s, `answer` or `no_result`.
+pub fn render_json(question: &str, result: &SearchResult, answer: Option<&Answer>, relevant: bool) -> Vec<Value> {
+    let mut lines = vec![json!({
+        "type": "question",
+        "text": question,
+        "terms": result.terms.iter().map(|t| &t.text).collect::<Vec<_>>(),
+        "examples_included": result.examples_included,
+    })];
+    if !relevant {
+        lines.push(json!({"type": "no_result", "message": NOTHING_FOUND}));
+    }
+    lines.extend(result.hits.iter().map(hit_json));
+    if let Some(a) = answer {
+        lines.push(json!({
+            "type": "answer",
+            "mode": "extraktiv",
+            "text": a.text(),
+            "sentences": a.sentences.iter().map(|s| json!({"text": s.text, "citation": s.citation})).collect::<Vec<_>>(),
+            "citations": a.citations(),
+        }));
+    }
+    lines
+}

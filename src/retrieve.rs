@@ -1,0 +1,242 @@
+//! Retrieval: a question becomes an OR query of analysed terms over body,
+//! breadcrumb and title (BM25, breadcrumb boosted); hits carry the stored
+//! chunk, the matched terms and how much of the question they cover.
+
+use std::collections::HashSet;
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+
+use crate::index::{IndexError, Store, SECTION_SEP};
+use crate::ingest::DocKind;
+
+/// Ranking parameters; the defaults are what users get (see docs/retrieval.md).
+#[derive(Debug, Clone, Copy)]
+pub struct Ranking {
+    pub body_boost: f32,
+    pub section_boost: f32,
+    pub title_boost: f32,
+    /// Weight of a compound part relative to a whole word.
+    pub part_weight: f32,
+}
+
+impl Default for Ranking {
+    fn default() -> Self {
+        Ranking {
+            body_boost: 1.0,
+            section_boost: 2.0,
+            title_boost: 1.0,
+            part_weight: 0.5,
+        }
+    }
+}
+
+/// Which kinds of documents a search may return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KindFilter {
+    /// Leitfaden and municipal rules; examples only while no municipal rules are indexed.
+    Default,
+    Only(DocKind),
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchRequest<'a> {
+    pub question: &'a str,
+    pub top_k: usize,
+    pub kinds: KindFilter,
+    pub ranking: Ranking,
+}
+
+/// A weighted query term.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryTerm {
+    pub text: String,
+    pub weight: f32,
+    /// Inverse document frequency in the index (body field).
+    pub idf: f32,
+}
+
+/// One stored chunk as found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub rank: usize,
+    pub score: f32,
+    pub doc_key: String,
+    pub title: String,
+    pub path: String,
+    pub kind: DocKind,
+    pub section: Vec<String>,
+    pub text: String,
+    pub page: Option<u32>,
+    pub page_end: Option<u32>,
+    pub stand: Option<String>,
+    pub gueltig_ab: Option<String>,
+    /// Query terms found in this chunk.
+    pub matched: Vec<String>,
+    /// Share of the question's weight (idf × term weight) this chunk matches, 0..1.
+    pub coverage: f32,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchResult {
+    pub terms: Vec<QueryTerm>,
+    pub hits: Vec<Hit>,
+    /// Examples (kind `beispiel`) were allowed because no municipal rules are indexed.
+    pub examples_included: bool,
+}
+
+/// Below this coverage of the best hit, nothing relevant was found.
+pub const MIN_COVERAGE: f32 = 0.3;
+
+impl SearchResult {
+    /// True when the best hit covers enough of the question to be worth showing.
+    pub fn is_relevant(&self) -> bool {
+        self.hits.first().is_some_and(|h| h.coverage >= MIN_COVERAGE)
+    }
+}
+
+/// Analyses a question into weighted, unique terms with their idf.
+pub fn query_terms(store: &Store, searcher: &Searcher, question: &str, ranking: &Ranking) -> Vec<QueryTerm> {
+    let mut seen = HashSet::new();
+    let n = searcher.num_docs().max(1) as f32;
+    let mut terms = Vec::new();
+    for t in store.analyzer.analyze(question) {
+        if !seen.insert(t.text.clone()) {
+            continue;
+        }
+        let term = Term::from_field_text(store.fields.body, &t.text);
+        let df = searcher.doc_freq(&term).unwrap_or(0) as f32;
+        let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+        terms.push(QueryTerm {
+            text: t.text,
+            weight: if t.is_part { ranking.part_weight } else { 1.0 },
+            idf,
+        });
+    }
+    terms
+}
+
+/// Searches the index.
+pub fn search(store: &Store, request: &SearchRequest) -> Result<SearchResult, IndexError> {
+    let searcher = store.searcher();
+    let terms = query_terms(store, &searcher, request.question, &request.ranking);
+    let examples_included = match request.kinds {
+        KindFilter::Default => !store.has_municipal_rules(),
+        KindFilter::Only(k) => k == DocKind::Beispiel,
+    };
+    if terms.is_empty() {
+        return Ok(SearchResult {
+            terms,
+            hits: Vec::new(),
+            examples_included,
+        });
+    }
+    let query = build_query(store, &terms, request);
+    let top = searcher.search(&query, &TopDocs::with_limit(request.top_k.max(1)).order_by_score())?;
+    let mut hits = Vec::with_capacity(top.len());
+    for (rank, (score, addr)) in top.into_iter().enumerate() {
+        hits.push(load_hit(store, &searcher, addr, rank + 1, score, &terms)?);
+    }
+    Ok(SearchResult {
+        terms,
+        hits,
+        examples_included,
+    })
+}
+
+fn build_query(store: &Store, terms: &[QueryTerm], request: &SearchRequest) -> Box<dyn Query> {
+    let f = store.fields;
+    let r = request.ranking;
+    let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for t in terms {
+        for (field, boost) in [(f.body, r.body_boost), (f.section, r.section_boost), (f.title, r.title_boost)] {
+            if boost <= 0.0 {
+                continue;
+            }
+            let tq = TermQuery::new(Term::from_field_text(field, &t.text), IndexRecordOption::WithFreqs);
+            should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(tq), boost * t.weight))));
+        }
+    }
+    let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(should));
+    let kind_term = |k: DocKind| -> Box<dyn Query> {
+        Box::new(TermQuery::new(Term::from_field_text(f.kind, k.as_str()), IndexRecordOption::Basic))
+    };
+    let filter: Vec<(Occur, Box<dyn Query>)> = match request.kinds {
+        KindFilter::Only(k) => vec![(Occur::Must, kind_term(k))],
+        KindFilter::Default if store.has_municipal_rules() => vec![(Occur::MustNot, kind_term(DocKind::Beispiel))],
+        KindFilter::Default => Vec::new(),
+    };
+    if filter.is_empty() {
+        return text_query;
+    }
+    let mut clauses = vec![(Occur::Must, text_query)];
+    clauses.extend(filter);
+    Box::new(BooleanQuery::new(clauses))
+}
+
+fn load_hit(
+    store: &Store,
+    searcher: &Searcher,
+    addr: DocAddress,
+    rank: usize,
+    score: f32,
+    terms: &[QueryTerm],
+) -> Result<Hit, IndexError> {
+    let doc: TantivyDocument = searcher.doc(addr)?;
+    let f = store.fields;
+    let text_of = |field| {
+        doc.get_first(field)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let u64_of = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+    let non_empty = |s: String| (!s.is_empty()).then_some(s);
+    let page = |n: u64| (n > 0).then_some(n as u32);
+    let section_text = text_of(f.section);
+    let title = text_of(f.title);
+    let body = text_of(f.body);
+    let present: HashSet<String> = store
+        .analyzer
+        .analyze(&format!("{title}\n{section_text}\n{body}"))
+        .into_iter()
+        .map(|t| t.text)
+        .collect();
+    let matched: Vec<String> = terms.iter().filter(|t| present.contains(&t.text)).map(|t| t.text.clone()).collect();
+    Ok(Hit {
+        rank,
+        score,
+        doc_key: text_of(f.doc_key),
+        kind: DocKind::parse(&text_of(f.kind)).unwrap_or(DocKind::Kommunal),
+        path: text_of(f.path),
+        section: section_text
+            .split(SECTION_SEP)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        coverage: coverage(terms, &matched),
+        title,
+        text: body,
+        page: page(u64_of(f.page)),
+        page_end: page(u64_of(f.page_end)),
+        stand: non_empty(text_of(f.stand)),
+        gueltig_ab: non_empty(text_of(f.gueltig_ab)),
+        matched,
+    })
+}
+
+/// Share of the weighted idf of `terms` that `matched` holds.
+pub fn coverage(terms: &[QueryTerm], matched: &[String]) -> f32 {
+    let total: f32 = terms.iter().map(|t| t.idf * t.weight).sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let got: f32 = terms
+        .iter()
+        .filter(|t| matched.contains(&t.text))
+        .map(|t| t.idf * t.weight)
+        .sum();
+    got / total
+}
