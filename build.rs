@@ -17,7 +17,11 @@ fn collect(dir: &Path, base: &Path, out: &mut Vec<PathBuf>) {
             path.extension().and_then(|e| e.to_str()),
             Some("md" | "toml" | "txt")
         ) {
-            out.push(path.strip_prefix(base).expect("inside corpus").to_path_buf());
+            out.push(
+                path.strip_prefix(base)
+                    .expect("inside corpus")
+                    .to_path_buf(),
+            );
         }
     }
 }
@@ -28,7 +32,8 @@ fn main() {
     println!("cargo:rerun-if-changed=corpus");
     let mut files = Vec::new();
     collect(&corpus, &corpus, &mut files);
-    let mut code = String::from("/// Bundled corpus files: (path relative to `corpus/`, contents).\n");
+    let mut code =
+        String::from("/// Bundled corpus files: (path relative to `corpus/`, contents).\n");
     code.push_str("pub static FILES: &[(&str, &str)] = &[\n");
     for rel in &files {
         let rel = rel.to_str().expect("UTF-8 path").replace('\\', "/");

@@ -54,7 +54,13 @@ fn breadcrumb(stack: &[(u8, String)], title: &str) -> Vec<String> {
         .collect()
 }
 
-fn flush(stack: &[(u8, String)], body: &mut Vec<&Block>, title: &str, options: ChunkOptions, out: &mut Vec<Chunk>) {
+fn flush(
+    stack: &[(u8, String)],
+    body: &mut Vec<&Block>,
+    title: &str,
+    options: ChunkOptions,
+    out: &mut Vec<Chunk>,
+) {
     if body.is_empty() {
         return;
     }
@@ -89,7 +95,11 @@ fn make_chunk(section: &[String], parts: Vec<(String, Option<u32>)>) -> Chunk {
     let page_end = parts.iter().rev().find_map(|(_, p)| *p);
     Chunk {
         section: section.to_vec(),
-        text: parts.into_iter().map(|(t, _)| t).collect::<Vec<_>>().join("\n"),
+        text: parts
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect::<Vec<_>>()
+            .join("\n"),
         page,
         page_end,
     }
@@ -125,15 +135,21 @@ mod tests {
 
     #[test]
     fn sections_keep_breadcrumbs() {
-        let doc = read_markdown("# Titel\n\nIntro.\n\n## A\n\nText A.\n\n### A1\n\nText A1.\n\n## B\n\n- x\n- y\n");
+        let doc = read_markdown(
+            "# Titel\n\nIntro.\n\n## A\n\nText A.\n\n### A1\n\nText A1.\n\n## B\n\n- x\n- y\n",
+        );
         let chunks = chunk_document(&doc, "Titel", ChunkOptions::default());
-        let got: Vec<(Vec<String>, String)> = chunks.into_iter().map(|c| (c.section, c.text)).collect();
+        let got: Vec<(Vec<String>, String)> =
+            chunks.into_iter().map(|c| (c.section, c.text)).collect();
         assert_eq!(
             got,
             [
                 (vec![], "Intro.".to_string()),
                 (vec!["A".to_string()], "Text A.".to_string()),
-                (vec!["A".to_string(), "A1".to_string()], "Text A1.".to_string()),
+                (
+                    vec!["A".to_string(), "A1".to_string()],
+                    "Text A1.".to_string()
+                ),
                 (vec!["B".to_string()], "– x\n– y".to_string()),
             ]
         );

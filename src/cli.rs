@@ -97,4 +97,7 @@ pub struct EvalArgs {
     /// Ergebnis als ein JSON-Objekt
     #[arg(long)]
     pub json: bool,
+    /// Gewichte der Rangfolge zum Vergleichen, z. B. "all=1,section=0.25,title=0.25,part=0.5"
+    #[arg(long, value_name = "GEWICHTE")]
+    pub ranking: Option<String>,
 }

@@ -117,7 +117,11 @@ impl MetricsBuilder {
         self.sums[0] += found(1) / rel;
         self.sums[1] += found(3) / rel;
         self.sums[2] += found(10) / rel;
-        self.sums[3] += gains.iter().take(10).position(|g| *g).map_or(0.0, |p| 1.0 / (p as f64 + 1.0));
+        self.sums[3] += gains
+            .iter()
+            .take(10)
+            .position(|g| *g)
+            .map_or(0.0, |p| 1.0 / (p as f64 + 1.0));
         let dcg: f64 = gains
             .iter()
             .take(10)
@@ -125,7 +129,9 @@ impl MetricsBuilder {
             .filter(|(_, g)| **g)
             .map(|(i, _)| 1.0 / (i as f64 + 2.0).log2())
             .sum();
-        let idcg: f64 = (0..judged.relevant.min(10)).map(|i| 1.0 / (i as f64 + 2.0).log2()).sum();
+        let idcg: f64 = (0..judged.relevant.min(10))
+            .map(|i| 1.0 / (i as f64 + 2.0).log2())
+            .sum();
         self.sums[4] += dcg / idcg;
     }
 
@@ -163,8 +169,14 @@ pub struct EvalReport {
 
 /// `datei.md#slug` labels of a hit: one per breadcrumb level.
 fn hit_refs(hit: &Hit) -> Vec<String> {
-    let file = hit.path.strip_prefix(crate::corpus::BUNDLED_PREFIX).unwrap_or(&hit.path);
-    hit.section.iter().map(|h| format!("{file}#{}", slug(h))).collect()
+    let file = hit
+        .path
+        .strip_prefix(crate::corpus::BUNDLED_PREFIX)
+        .unwrap_or(&hit.path);
+    hit.section
+        .iter()
+        .map(|h| format!("{file}#{}", slug(h)))
+        .collect()
 }
 
 fn matches_ref(hit_ref: &str, expected: &str) -> bool {
@@ -172,7 +184,11 @@ fn matches_ref(hit_ref: &str, expected: &str) -> bool {
 }
 
 /// Runs every question against the index.
-pub fn evaluate(store: &Store, questions: &[Question], ranking: Ranking) -> Result<EvalReport, EvalError> {
+pub fn evaluate(
+    store: &Store,
+    questions: &[Question],
+    ranking: Ranking,
+) -> Result<EvalReport, EvalError> {
     let mut builder = MetricsBuilder::default();
     let mut misses = Vec::new();
     for q in questions {
@@ -190,7 +206,9 @@ pub fn evaluate(store: &Store, questions: &[Question], ranking: Ranking) -> Resu
             .iter()
             .map(|h| {
                 let refs = hit_refs(h);
-                q.antworten.iter().position(|a| refs.iter().any(|r| matches_ref(r, a)))
+                q.antworten
+                    .iter()
+                    .position(|a| refs.iter().any(|r| matches_ref(r, a)))
             })
             .collect();
         let judged = Judged {
@@ -204,7 +222,12 @@ pub fn evaluate(store: &Store, questions: &[Question], ranking: Ranking) -> Resu
                 id: q.id.clone(),
                 text: q.text.clone(),
                 first_relevant,
-                top: result.hits.iter().take(3).map(|h| hit_refs(h).pop().unwrap_or_else(|| h.path.clone())).collect(),
+                top: result
+                    .hits
+                    .iter()
+                    .take(3)
+                    .map(|h| hit_refs(h).pop().unwrap_or_else(|| h.path.clone()))
+                    .collect(),
                 expected: q.antworten.clone(),
             });
         }
@@ -223,9 +246,21 @@ mod tests {
     fn metrics_follow_beir_definitions() {
         let mut b = MetricsBuilder::default();
         // Relevant item found at rank 2 of 1 relevant.
-        b.add(&Judged { labels: vec![None, Some(0), None], relevant: 1 }, 1.0);
+        b.add(
+            &Judged {
+                labels: vec![None, Some(0), None],
+                relevant: 1,
+            },
+            1.0,
+        );
         // Two relevant, one at rank 1 (twice: a split section counts once), none else.
-        b.add(&Judged { labels: vec![Some(0), Some(0), None], relevant: 2 }, 3.0);
+        b.add(
+            &Judged {
+                labels: vec![Some(0), Some(0), None],
+                relevant: 2,
+            },
+            3.0,
+        );
         let m = b.finish();
         assert!((m.recall_at_1 - (0.0 + 0.5) / 2.0).abs() < 1e-9, "{m:?}");
         assert!((m.recall_at_3 - (1.0 + 0.5) / 2.0).abs() < 1e-9);
@@ -241,8 +276,14 @@ mod tests {
         assert!(qs.len() >= 60, "{}", qs.len());
         let mut sections = std::collections::HashSet::new();
         for (rel, text) in crate::corpus::documents() {
-            for line in text.lines().filter(|l| l.starts_with("## ") || l.starts_with("### ")) {
-                sections.insert(format!("{rel}#{}", slug(line.trim_start_matches('#').trim())));
+            for line in text
+                .lines()
+                .filter(|l| l.starts_with("## ") || l.starts_with("### "))
+            {
+                sections.insert(format!(
+                    "{rel}#{}",
+                    slug(line.trim_start_matches('#').trim())
+                ));
             }
         }
         for q in &qs {

@@ -43,7 +43,8 @@ impl Settings {
     }
 
     fn open_store(&self) -> Result<Store> {
-        Store::open(&self.index_dir).with_context(|| format!("Index `{}` öffnen", self.index_dir.display()))
+        Store::open(&self.index_dir)
+            .with_context(|| format!("Index `{}` öffnen", self.index_dir.display()))
     }
 }
 
@@ -60,10 +61,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(exit) => exit.into(),
         Err(err) => {
-            if err
-                .chain()
-                .any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
-            {
+            if err.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
                 return Exit::Ok.into();
             }
             eprintln!("Fehler: {err:#}");
@@ -99,7 +100,9 @@ fn ask(settings: &Settings, args: AskArgs) -> Result<Exit> {
     let request = SearchRequest {
         question: &question,
         top_k: args.top_k.max(1),
-        kinds: args.kind.map_or(KindFilter::Default, |k| KindFilter::Only(kind(k))),
+        kinds: args
+            .kind
+            .map_or(KindFilter::Default, |k| KindFilter::Only(kind(k))),
         ranking: Ranking::default(),
     };
     let mut result = search(&store, &request)?;
@@ -111,11 +114,19 @@ fn ask(settings: &Settings, args: AskArgs) -> Result<Exit> {
     };
     if args.json {
         let mut lines = report::ask::render_json(&question, &result, answer.as_ref(), relevant);
-        lines.push(serde_json::json!({"type": "summary", "hits": result.hits.len(),
-            "relevant": relevant, "elapsed_ms": start.elapsed().as_secs_f64() * 1000.0}));
+        lines.push(
+            serde_json::json!({"type": "summary", "hits": result.hits.len(),
+            "relevant": relevant, "elapsed_ms": start.elapsed().as_secs_f64() * 1000.0}),
+        );
         print_json_lines(&lines)?;
     } else if relevant {
-        let text = report::ask::render_terminal(&store.analyzer, &question, &result, answer.as_ref(), settings.style);
+        let text = report::ask::render_terminal(
+            &store.analyzer,
+            &question,
+            &result,
+            answer.as_ref(),
+            settings.style,
+        );
         std::io::stdout().write_all(text.as_bytes())?;
     } else {
         println!("{}", report::ask::NOTHING_FOUND);
@@ -173,18 +184,36 @@ fn index(settings: &Settings, args: IndexArgs) -> Result<Exit> {
     } else {
         eprintln!(
             "{} ({:.1} s)",
-            report::indexing::summary_line(&summary, Style { color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() }),
+            report::indexing::summary_line(
+                &summary,
+                Style {
+                    color: std::io::stderr().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none()
+                }
+            ),
             start.elapsed().as_secs_f64()
         );
     }
-    Ok(if summary.failed() > 0 { Exit::Findings } else { Exit::Ok })
+    Ok(if summary.failed() > 0 {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    })
 }
 
 fn progress_bar(p: Progress, start: Instant) {
-    let frac = if p.bytes_total > 0 { p.bytes_done as f64 / p.bytes_total as f64 } else { 1.0 };
+    let frac = if p.bytes_total > 0 {
+        p.bytes_done as f64 / p.bytes_total as f64
+    } else {
+        1.0
+    };
     let filled = (frac * 30.0).round() as usize;
     let elapsed = start.elapsed().as_secs_f64();
-    let eta = if frac > 0.0 { elapsed / frac - elapsed } else { 0.0 };
+    let eta = if frac > 0.0 {
+        elapsed / frac - elapsed
+    } else {
+        0.0
+    };
     eprint!(
         "\r\x1b[2K[{}{}] {}/{} Dateien · {:.1}/{:.1} MB · noch ~{:.0} s",
         "=".repeat(filled),
@@ -213,7 +242,11 @@ fn list(settings: &Settings, args: ListArgs) -> Result<Exit> {
 fn eval(settings: &Settings, args: EvalArgs) -> Result<Exit> {
     let questions = load_questions(&args.datei)?;
     let store = settings.open_store()?;
-    let report = evaluate(&store, &questions, Ranking::default())?;
+    let ranking = match &args.ranking {
+        Some(spec) => Ranking::parse(spec).map_err(|e| anyhow::anyhow!("--ranking: {e}"))?,
+        None => Ranking::default(),
+    };
+    let report = evaluate(&store, &questions, ranking)?;
     let m = &report.metrics;
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
@@ -224,11 +257,16 @@ fn eval(settings: &Settings, args: EvalArgs) -> Result<Exit> {
         println!("Recall@10  {:.3}", m.recall_at_10);
         println!("MRR@10     {:.3}", m.mrr_at_10);
         println!("nDCG@10    {:.3}", m.ndcg_at_10);
-        println!("Latenz     p50 {:.2} ms, p95 {:.2} ms", m.latency_p50_ms, m.latency_p95_ms);
+        println!(
+            "Latenz     p50 {:.2} ms, p95 {:.2} ms",
+            m.latency_p50_ms, m.latency_p95_ms
+        );
         if !report.misses.is_empty() {
             println!("\nNicht unter den ersten 3 ({}):", report.misses.len());
             for miss in &report.misses {
-                let rank = miss.first_relevant.map_or("–".to_string(), |r| r.to_string());
+                let rank = miss
+                    .first_relevant
+                    .map_or("–".to_string(), |r| r.to_string());
                 println!("  {} (Rang {rank}) {}", miss.id, miss.text);
                 println!("      erwartet: {}", miss.expected.join(", "));
                 println!("      gefunden: {}", miss.top.join(", "));

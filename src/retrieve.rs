@@ -15,6 +15,8 @@ use crate::ingest::DocKind;
 /// Ranking parameters; the defaults are what users get (see docs/retrieval.md).
 #[derive(Debug, Clone, Copy)]
 pub struct Ranking {
+    /// Boost of the combined field (title, breadcrumb and body).
+    pub all_boost: f32,
     pub body_boost: f32,
     pub section_boost: f32,
     pub title_boost: f32,
@@ -25,11 +27,39 @@ pub struct Ranking {
 impl Default for Ranking {
     fn default() -> Self {
         Ranking {
-            body_boost: 1.0,
-            section_boost: 2.0,
-            title_boost: 1.0,
+            all_boost: 1.0,
+            body_boost: 0.0,
+            section_boost: 0.25,
+            title_boost: 0.25,
             part_weight: 0.5,
         }
+    }
+}
+
+impl Ranking {
+    /// Parses `all=1,body=0,section=0.5,title=0,part=0.5` over the defaults.
+    pub fn parse(spec: &str) -> Result<Ranking, String> {
+        let mut r = Ranking::default();
+        for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (key, value) = item
+                .split_once('=')
+                .ok_or_else(|| format!("`{item}`: erwartet NAME=ZAHL"))?;
+            let v: f32 = value
+                .trim()
+                .parse()
+                .map_err(|_| format!("`{value}` ist keine Zahl"))?;
+            match key.trim() {
+                "all" => r.all_boost = v,
+                "body" => r.body_boost = v,
+                "section" => r.section_boost = v,
+                "title" => r.title_boost = v,
+                "part" => r.part_weight = v,
+                other => return Err(format!(
+                    "unbekannter Parameter `{other}` (möglich: all, body, section, title, part)"
+                )),
+            }
+        }
+        Ok(r)
     }
 }
 
@@ -56,6 +86,8 @@ pub struct QueryTerm {
     pub weight: f32,
     /// Inverse document frequency in the index (body field).
     pub idf: f32,
+    /// The index holds no chunk with this term.
+    pub unseen: bool,
 }
 
 /// One stored chunk as found.
@@ -93,12 +125,19 @@ pub const MIN_COVERAGE: f32 = 0.3;
 impl SearchResult {
     /// True when the best hit covers enough of the question to be worth showing.
     pub fn is_relevant(&self) -> bool {
-        self.hits.first().is_some_and(|h| h.coverage >= MIN_COVERAGE)
+        self.hits
+            .first()
+            .is_some_and(|h| h.coverage >= MIN_COVERAGE)
     }
 }
 
 /// Analyses a question into weighted, unique terms with their idf.
-pub fn query_terms(store: &Store, searcher: &Searcher, question: &str, ranking: &Ranking) -> Vec<QueryTerm> {
+pub fn query_terms(
+    store: &Store,
+    searcher: &Searcher,
+    question: &str,
+    ranking: &Ranking,
+) -> Vec<QueryTerm> {
     let mut seen = HashSet::new();
     let n = searcher.num_docs().max(1) as f32;
     let mut terms = Vec::new();
@@ -113,6 +152,7 @@ pub fn query_terms(store: &Store, searcher: &Searcher, question: &str, ranking: 
             text: t.text,
             weight: if t.is_part { ranking.part_weight } else { 1.0 },
             idf,
+            unseen: df == 0.0,
         });
     }
     terms
@@ -134,7 +174,10 @@ pub fn search(store: &Store, request: &SearchRequest) -> Result<SearchResult, In
         });
     }
     let query = build_query(store, &terms, request);
-    let top = searcher.search(&query, &TopDocs::with_limit(request.top_k.max(1)).order_by_score())?;
+    let top = searcher.search(
+        &query,
+        &TopDocs::with_limit(request.top_k.max(1)).order_by_score(),
+    )?;
     let mut hits = Vec::with_capacity(top.len());
     for (rank, (score, addr)) in top.into_iter().enumerate() {
         hits.push(load_hit(store, &searcher, addr, rank + 1, score, &terms)?);
@@ -151,21 +194,38 @@ fn build_query(store: &Store, terms: &[QueryTerm], request: &SearchRequest) -> B
     let r = request.ranking;
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for t in terms {
-        for (field, boost) in [(f.body, r.body_boost), (f.section, r.section_boost), (f.title, r.title_boost)] {
+        let fields = [
+            (f.all, r.all_boost),
+            (f.body, r.body_boost),
+            (f.section, r.section_boost),
+            (f.title, r.title_boost),
+        ];
+        for (field, boost) in fields {
             if boost <= 0.0 {
                 continue;
             }
-            let tq = TermQuery::new(Term::from_field_text(field, &t.text), IndexRecordOption::WithFreqs);
-            should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(tq), boost * t.weight))));
+            let tq = TermQuery::new(
+                Term::from_field_text(field, &t.text),
+                IndexRecordOption::WithFreqs,
+            );
+            should.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(tq), boost * t.weight)),
+            ));
         }
     }
     let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(should));
     let kind_term = |k: DocKind| -> Box<dyn Query> {
-        Box::new(TermQuery::new(Term::from_field_text(f.kind, k.as_str()), IndexRecordOption::Basic))
+        Box::new(TermQuery::new(
+            Term::from_field_text(f.kind, k.as_str()),
+            IndexRecordOption::Basic,
+        ))
     };
     let filter: Vec<(Occur, Box<dyn Query>)> = match request.kinds {
         KindFilter::Only(k) => vec![(Occur::Must, kind_term(k))],
-        KindFilter::Default if store.has_municipal_rules() => vec![(Occur::MustNot, kind_term(DocKind::Beispiel))],
+        KindFilter::Default if store.has_municipal_rules() => {
+            vec![(Occur::MustNot, kind_term(DocKind::Beispiel))]
+        }
         KindFilter::Default => Vec::new(),
     };
     if filter.is_empty() {
@@ -204,7 +264,11 @@ fn load_hit(
         .into_iter()
         .map(|t| t.text)
         .collect();
-    let matched: Vec<String> = terms.iter().filter(|t| present.contains(&t.text)).map(|t| t.text.clone()).collect();
+    let matched: Vec<String> = terms
+        .iter()
+        .filter(|t| present.contains(&t.text))
+        .map(|t| t.text.clone())
+        .collect();
     Ok(Hit {
         rank,
         score,
@@ -227,9 +291,14 @@ fn load_hit(
     })
 }
 
-/// Share of the weighted idf of `terms` that `matched` holds.
+/// Share of the weighted idf of `terms` that `matched` holds. Words the
+/// index has never seen count half: they may be off-topic or just another
+/// wording, and no passage can match them.
 pub fn coverage(terms: &[QueryTerm], matched: &[String]) -> f32 {
-    let total: f32 = terms.iter().map(|t| t.idf * t.weight).sum();
+    let total: f32 = terms
+        .iter()
+        .map(|t| t.idf * t.weight * if t.unseen { 0.5 } else { 1.0 })
+        .sum();
     if total <= 0.0 {
         return 0.0;
     }

@@ -3,9 +3,9 @@
 
 /// Abbreviations after which a period does not end a sentence (lower case, without the period).
 const ABBREVIATIONS: &[&str] = &[
-    "abs", "art", "nr", "vgl", "bzw", "ggf", "z", "b", "d", "h", "u", "a", "s", "ziff", "lit", "i", "v", "m",
-    "usw", "etc", "evtl", "inkl", "max", "min", "ca", "bspw", "sog", "gem", "dr", "str", "tel", "az", "anm", "einschl",
-    "eu", "o", "ä", "ff", "f", "kap", "abschn", "buchst",
+    "abs", "art", "nr", "vgl", "bzw", "ggf", "z", "b", "d", "h", "u", "a", "s", "ziff", "lit", "i",
+    "v", "m", "usw", "etc", "evtl", "inkl", "max", "min", "ca", "bspw", "sog", "gem", "dr", "str",
+    "tel", "az", "anm", "einschl", "eu", "o", "ä", "ff", "f", "kap", "abschn", "buchst",
 ];
 
 /// Splits text into sentences at `.`, `!`, `?`, `:` + newline and line
@@ -20,7 +20,11 @@ pub fn sentences(text: &str) -> Vec<&str> {
         let boundary = match c {
             b'\n' => true,
             b'!' | b'?' => followed_by_space(bytes, i),
-            b'.' => followed_by_space(bytes, i) && !is_abbreviation_or_number(&text[start..i]) && next_starts_sentence(text, i + 1),
+            b'.' => {
+                followed_by_space(bytes, i)
+                    && !is_abbreviation_or_number(&text[start..i])
+                    && next_starts_sentence(text, i + 1)
+            }
             _ => false,
         };
         if boundary {
@@ -55,15 +59,14 @@ fn is_abbreviation_or_number(before: &str) -> bool {
         return true;
     }
     let lower = word.to_lowercase();
-    ABBREVIATIONS.contains(&lower.as_str()) || (word.chars().count() == 1 && word.chars().all(char::is_alphabetic))
+    ABBREVIATIONS.contains(&lower.as_str())
+        || (word.chars().count() == 1 && word.chars().all(char::is_alphabetic))
 }
 
 fn next_starts_sentence(text: &str, from: usize) -> bool {
-    text[from..]
-        .trim_start()
-        .chars()
-        .next()
-        .is_none_or(|c| c.is_uppercase() || c.is_ascii_digit() || matches!(c, '„' | '"' | '(' | '§' | '–' | '-'))
+    text[from..].trim_start().chars().next().is_none_or(|c| {
+        c.is_uppercase() || c.is_ascii_digit() || matches!(c, '„' | '"' | '(' | '§' | '–' | '-')
+    })
 }
 
 /// The slug of a heading, as `corpus/fragen.toml` references sections:
@@ -100,15 +103,34 @@ mod tests {
 
     #[test]
     fn splits_german_sentences() {
-        let s = sentences("Nach Art. 9 Abs. 1 DSGVO gilt das. Das ist z. B. so! Am 1. März 2026 beginnt es. Ende");
-        assert_eq!(s, ["Nach Art. 9 Abs. 1 DSGVO gilt das.", "Das ist z. B. so!", "Am 1. März 2026 beginnt es.", "Ende"]);
-        assert_eq!(sentences("Zeile eins\nZeile zwei"), ["Zeile eins", "Zeile zwei"]);
+        let s = sentences(
+            "Nach Art. 9 Abs. 1 DSGVO gilt das. Das ist z. B. so! Am 1. März 2026 beginnt es. Ende",
+        );
+        assert_eq!(
+            s,
+            [
+                "Nach Art. 9 Abs. 1 DSGVO gilt das.",
+                "Das ist z. B. so!",
+                "Am 1. März 2026 beginnt es.",
+                "Ende"
+            ]
+        );
+        assert_eq!(
+            sentences("Zeile eins\nZeile zwei"),
+            ["Zeile eins", "Zeile zwei"]
+        );
     }
 
     #[test]
     fn slugs() {
-        assert_eq!(slug("Besondere Kategorien nach Art. 9 DSGVO"), "besondere-kategorien-nach-art-9-dsgvo");
-        assert_eq!(slug("Was nicht in einen Prompt gehört"), "was-nicht-in-einen-prompt-gehoert");
+        assert_eq!(
+            slug("Besondere Kategorien nach Art. 9 DSGVO"),
+            "besondere-kategorien-nach-art-9-dsgvo"
+        );
+        assert_eq!(
+            slug("Was nicht in einen Prompt gehört"),
+            "was-nicht-in-einen-prompt-gehoert"
+        );
         assert_eq!(slug("§ 4 Datenschutz"), "4-datenschutz");
     }
 }

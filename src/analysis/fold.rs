@@ -47,7 +47,7 @@ fn transliteration_context(prev: Option<char>, c: char) -> bool {
         None => true,
         Some(p) => {
             let vowel = matches!(p, 'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'ä' | 'ö' | 'ü');
-            !vowel && !(c == 'u' && p == 'q') && p.is_alphabetic()
+            !(vowel || c == 'u' && p == 'q') && p.is_alphabetic()
         }
     }
 }

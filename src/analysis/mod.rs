@@ -229,9 +229,17 @@ mod tests {
             ("Bürger", "Buerger"),
             ("Ämter", "Amt"),
             ("Verträge", "Vertrag"),
-            ("Datenschutz-Folgenabschätzung", "Datenschutzfolgenabschaetzung"),
+            (
+                "Datenschutz-Folgenabschätzung",
+                "Datenschutzfolgenabschaetzung",
+            ),
         ] {
-            assert!(meet(a, b), "{a} should meet {b}: {:?} / {:?}", terms(a), terms(b));
+            assert!(
+                meet(a, b),
+                "{a} should meet {b}: {:?} / {:?}",
+                terms(a),
+                terms(b)
+            );
         }
         // Diphthongs are not umlauts: "Frauen" still meets "Frau".
         assert!(meet("Frauen", "Frau"));

@@ -112,7 +112,10 @@ pub fn raw_tokens(text: &str) -> Vec<RawToken> {
         if let (Some(prefix), Some(next)) = (reference_prefix(word), spans.get(i + 1)) {
             let gap = &text[span.to..next.from];
             let number = &text[next.from..next.to];
-            if gap.len() <= 3 && gap.chars().all(|c| c == '.' || c.is_whitespace()) && starts_with_digit(number) {
+            if gap.len() <= 3
+                && gap.chars().all(|c| c == '.' || c.is_whitespace())
+                && starts_with_digit(number)
+            {
                 out.push(RawToken {
                     text: format!("{prefix}{}", number.to_lowercase()),
                     kind: RawTokenKind::Reference,
@@ -180,7 +183,10 @@ mod tests {
     #[test]
     fn hyphens_and_numbers() {
         assert_eq!(texts("KI-Chatbot"), ["KI", "Chatbot", "KIChatbot"]);
-        assert_eq!(texts("am 2.8.2026, Ziffer 1.1."), ["am", "2.8.2026", "ziff1.1"]);
+        assert_eq!(
+            texts("am 2.8.2026, Ziffer 1.1."),
+            ["am", "2.8.2026", "ziff1.1"]
+        );
         assert_eq!(texts("Daten- und Schutz"), ["Daten", "und", "Schutz"]);
         assert_eq!(texts("38 %"), ["38"]);
     }

@@ -64,8 +64,16 @@ pub fn extractive_answer(analyzer: &Analyzer, terms: &[QueryTerm], hits: &[Hit])
             if !(5..=60).contains(&words) || clean.contains('[') {
                 continue;
             }
-            let present: HashSet<String> = analyzer.analyze(clean).into_iter().map(|t| t.text).collect();
-            let matched: HashSet<String> = terms.iter().filter(|t| present.contains(&t.text)).map(|t| t.text.clone()).collect();
+            let present: HashSet<String> = analyzer
+                .analyze(clean)
+                .into_iter()
+                .map(|t| t.text)
+                .collect();
+            let matched: HashSet<String> = terms
+                .iter()
+                .filter(|t| present.contains(&t.text))
+                .map(|t| t.text.clone())
+                .collect();
             if !matched.is_empty() {
                 candidates.push(Candidate {
                     text: clean.to_string(),
@@ -83,8 +91,16 @@ pub fn extractive_answer(analyzer: &Analyzer, terms: &[QueryTerm], hits: &[Hit])
     let mut words = 0;
     while chosen.len() < MAX_SENTENCES {
         let gain = |c: &Candidate| -> f32 {
-            let new: f32 = terms.iter().filter(|t| c.terms.contains(&t.text) && !covered.contains(&t.text)).map(weight).sum();
-            let all: f32 = terms.iter().filter(|t| c.terms.contains(&t.text)).map(weight).sum();
+            let new: f32 = terms
+                .iter()
+                .filter(|t| c.terms.contains(&t.text) && !covered.contains(&t.text))
+                .map(weight)
+                .sum();
+            let all: f32 = terms
+                .iter()
+                .filter(|t| c.terms.contains(&t.text))
+                .map(weight)
+                .sum();
             (new + 0.25 * all) / total * (1.0 - 0.08 * (c.citation as f32 - 1.0))
         };
         let best = candidates

@@ -62,7 +62,9 @@ pub fn now_secs() -> u64 {
 
 impl Manifest {
     pub fn from_payload(payload: Option<&str>) -> Manifest {
-        payload.and_then(|p| serde_json::from_str(p).ok()).unwrap_or_default()
+        payload
+            .and_then(|p| serde_json::from_str(p).ok())
+            .unwrap_or_default()
     }
 
     pub fn to_payload(&self) -> String {
@@ -77,7 +79,12 @@ impl DocEntry {
         DocEntry {
             path: key.clone(),
             key,
-            title: doc.meta.title.clone().or(doc.content.title.clone()).unwrap_or_else(|| rel.to_string()),
+            title: doc
+                .meta
+                .title
+                .clone()
+                .or(doc.content.title.clone())
+                .unwrap_or_else(|| rel.to_string()),
             kind: doc.meta.kind.unwrap_or(DocKind::Leitfaden),
             hash: sha256_hex(bytes),
             bytes: bytes.len() as u64,

@@ -87,7 +87,8 @@ impl Store {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(open_err)?;
-        let manifest = Manifest::from_payload(index.load_metas().map_err(open_err)?.payload.as_deref());
+        let manifest =
+            Manifest::from_payload(index.load_metas().map_err(open_err)?.payload.as_deref());
         Ok(Store {
             dir: dir.to_path_buf(),
             index,
@@ -125,7 +126,10 @@ impl Store {
 
     /// True when municipal rules are indexed (examples then stay out of answers).
     pub fn has_municipal_rules(&self) -> bool {
-        self.manifest.documents.values().any(|d| d.kind == DocKind::Kommunal)
+        self.manifest
+            .documents
+            .values()
+            .any(|d| d.kind == DocKind::Kommunal)
     }
 
     /// Removes a document's chunks (not yet committed).
@@ -135,7 +139,12 @@ impl Store {
     }
 
     /// Replaces a document's chunks (not yet committed) and records it in the manifest.
-    pub fn put(&mut self, writer: &IndexWriter, mut entry: DocEntry, doc: &Document) -> Result<usize, IndexError> {
+    pub fn put(
+        &mut self,
+        writer: &IndexWriter,
+        mut entry: DocEntry,
+        doc: &Document,
+    ) -> Result<usize, IndexError> {
         writer.delete_term(Term::from_field_text(self.fields.doc_key, &entry.key));
         let chunks = chunk_document(doc, &entry.title, ChunkOptions::default());
         let f = self.fields;
@@ -145,7 +154,9 @@ impl Store {
             d.add_text(f.kind, entry.kind.as_str());
             d.add_text(f.title, &entry.title);
             d.add_text(f.path, &entry.path);
-            d.add_text(f.section, chunk.section.join(SECTION_SEP));
+            let section = chunk.section.join(SECTION_SEP);
+            d.add_text(f.all, format!("{}\n{section}\n{}", entry.title, chunk.text));
+            d.add_text(f.section, section);
             d.add_text(f.body, &chunk.text);
             d.add_u64(f.page, chunk.page.map_or(0, u64::from));
             d.add_u64(f.page_end, chunk.page_end.map_or(0, u64::from));

@@ -1,13 +1,14 @@
 //! The tantivy schema: one tantivy document per chunk.
 
 use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STORED, STRING,
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STORED,
+    STRING,
 };
 
 use crate::analysis::ANALYZER_NAME;
 
 /// Bumped whenever the schema changes; an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Field handles of the schema.
 #[derive(Debug, Clone, Copy)]
@@ -20,6 +21,8 @@ pub struct Fields {
     /// Breadcrumb, joined with [`SECTION_SEP`]; searchable and boosted.
     pub section: Field,
     pub body: Field,
+    /// Title, breadcrumb and body together: one set of term statistics for ranking.
+    pub all: Field,
     pub page: Field,
     pub page_end: Field,
     pub ordinal: Field,
@@ -51,6 +54,7 @@ pub fn build() -> (Schema, Fields) {
         path: b.add_text_field("path", STORED),
         section: b.add_text_field("section", german(true)),
         body: b.add_text_field("body", german(true)),
+        all: b.add_text_field("all", german(false)),
         page: b.add_u64_field("page", stored_u64.clone()),
         page_end: b.add_u64_field("page_end", stored_u64.clone()),
         ordinal: b.add_u64_field("ordinal", stored_u64),

@@ -113,7 +113,10 @@ pub fn index_paths(
                 Ok(_) => summary.files.push(failed(path, unsupported_reason(path))),
                 Err(e) => summary.files.push(failed(path, e.to_string())),
             },
-            Err(e) => summary.files.push(failed(path, format!("nicht gefunden oder nicht lesbar ({e})"))),
+            Err(e) => summary.files.push(failed(
+                path,
+                format!("nicht gefunden oder nicht lesbar ({e})"),
+            )),
         }
     }
     let mut writer = store.writer(options.threads)?;
@@ -179,7 +182,9 @@ fn walk(dir: &Path, options: &IndexOptions, out: &mut Vec<Candidate>, summary: &
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            summary.files.push(failed(dir, format!("Ordner nicht lesbar ({e})")));
+            summary
+                .files
+                .push(failed(dir, format!("Ordner nicht lesbar ({e})")));
             return;
         }
     };
@@ -195,8 +200,15 @@ fn walk(dir: &Path, options: &IndexOptions, out: &mut Vec<Candidate>, summary: &
             continue;
         }
         let text = path.to_string_lossy();
-        let included = options.include.is_empty() || options.include.iter().any(|p| p.matches(&text) || p.matches(name));
-        let excluded = options.exclude.iter().any(|p| p.matches(&text) || p.matches(name));
+        let included = options.include.is_empty()
+            || options
+                .include
+                .iter()
+                .any(|p| p.matches(&text) || p.matches(name));
+        let excluded = options
+            .exclude
+            .iter()
+            .any(|p| p.matches(&text) || p.matches(name));
         if !ingest::is_supported(&path) || !included || excluded {
             continue;
         }
@@ -207,7 +219,12 @@ fn walk(dir: &Path, options: &IndexOptions, out: &mut Vec<Candidate>, summary: &
     }
 }
 
-fn index_one(store: &mut Store, writer: &tantivy::IndexWriter, cand: &Candidate, options: &IndexOptions) -> Result<FileReport, IndexError> {
+fn index_one(
+    store: &mut Store,
+    writer: &tantivy::IndexWriter,
+    cand: &Candidate,
+    options: &IndexOptions,
+) -> Result<FileReport, IndexError> {
     let previous = store.manifest.documents.get(&cand.key).cloned();
     let report = |outcome, chunks, warnings| FileReport {
         path: cand.path.clone(),
@@ -223,7 +240,13 @@ fn index_one(store: &mut Store, writer: &tantivy::IndexWriter, cand: &Candidate,
     }
     let bytes = match std::fs::read(&cand.path) {
         Ok(b) => b,
-        Err(e) => return Ok(report(Outcome::Failed(format!("nicht lesbar ({e})")), 0, Vec::new())),
+        Err(e) => {
+            return Ok(report(
+                Outcome::Failed(format!("nicht lesbar ({e})")),
+                0,
+                Vec::new(),
+            ))
+        }
     };
     let hash = sha256_hex(&bytes);
     if let Some(p) = &previous {
@@ -261,7 +284,11 @@ fn index_one(store: &mut Store, writer: &tantivy::IndexWriter, cand: &Candidate,
     };
     let warnings = entry.warnings.clone();
     let chunks = store.put(writer, entry, &doc)?;
-    let outcome = if previous.is_some() { Outcome::Updated } else { Outcome::Added };
+    let outcome = if previous.is_some() {
+        Outcome::Updated
+    } else {
+        Outcome::Added
+    };
     Ok(report(outcome, chunks, warnings))
 }
 
@@ -273,7 +300,13 @@ fn file_title(path: &Path) -> String {
         .replace('_', " ")
 }
 
-fn prune(store: &mut Store, writer: &tantivy::IndexWriter, folders: &[PathBuf], seen: &[Candidate], summary: &mut Summary) {
+fn prune(
+    store: &mut Store,
+    writer: &tantivy::IndexWriter,
+    folders: &[PathBuf],
+    seen: &[Candidate],
+    summary: &mut Summary,
+) {
     let gone: Vec<String> = store
         .manifest
         .documents

@@ -22,7 +22,10 @@ impl FrontMatter {
 /// Splits off a leading `---` front matter block. Values may be quoted.
 pub fn split_front_matter(text: &str) -> (FrontMatter, &str) {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let Some(rest) = body.strip_prefix("---\n").or_else(|| body.strip_prefix("---\r\n")) else {
+    let Some(rest) = body
+        .strip_prefix("---\n")
+        .or_else(|| body.strip_prefix("---\r\n"))
+    else {
         return (FrontMatter::default(), body);
     };
     let Some(end) = rest.find("\n---") else {
@@ -82,7 +85,10 @@ pub fn strip_inline(s: &str) -> String {
 fn heading_level(line: &str) -> Option<(u8, &str)> {
     let hashes = line.chars().take_while(|&c| c == '#').count();
     if (1..=6).contains(&hashes) && line[hashes..].starts_with(' ') {
-        Some((hashes as u8, line[hashes..].trim().trim_end_matches('#').trim()))
+        Some((
+            hashes as u8,
+            line[hashes..].trim().trim_end_matches('#').trim(),
+        ))
     } else {
         None
     }
@@ -138,9 +144,19 @@ pub fn parse_markdown(body: &str) -> Extracted {
             blocks.push(Block::new(BlockKind::Heading(level), strip_inline(title)));
         } else if trimmed.starts_with('|') {
             flush(&mut para, &current_kind, &mut blocks);
-            let cells: Vec<&str> = trimmed.trim_matches('|').split('|').map(str::trim).collect();
-            if !cells.iter().all(|c| c.chars().all(|ch| matches!(ch, '-' | ':' | ' '))) {
-                blocks.push(Block::new(BlockKind::TableRow, strip_inline(&cells.join(" | "))));
+            let cells: Vec<&str> = trimmed
+                .trim_matches('|')
+                .split('|')
+                .map(str::trim)
+                .collect();
+            if !cells
+                .iter()
+                .all(|c| c.chars().all(|ch| matches!(ch, '-' | ':' | ' ')))
+            {
+                blocks.push(Block::new(
+                    BlockKind::TableRow,
+                    strip_inline(&cells.join(" | ")),
+                ));
             }
         } else if let Some(item) = list_item(line) {
             flush(&mut para, &current_kind, &mut blocks);
@@ -188,7 +204,11 @@ mod tests {
         let e = parse_markdown(
             "# Titel\n\nEin **fetter** Satz\nmit [Link](http://x).\n\n## Teil\n\n- eins\n- zwei\n  weiter\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\nPrompt [TEXT]\n```\n",
         );
-        let got: Vec<(BlockKind, &str)> = e.blocks.iter().map(|b| (b.kind.clone(), b.text.as_str())).collect();
+        let got: Vec<(BlockKind, &str)> = e
+            .blocks
+            .iter()
+            .map(|b| (b.kind.clone(), b.text.as_str()))
+            .collect();
         assert_eq!(
             got,
             [

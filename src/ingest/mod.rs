@@ -107,10 +107,7 @@ pub fn read_text(bytes: &[u8]) -> Document {
 
 /// The formats `index` and `check` read, by file extension.
 pub fn is_supported(path: &Path) -> bool {
-    matches!(
-        extension(path).as_str(),
-        "md" | "markdown" | "txt" | "text"
-    )
+    matches!(extension(path).as_str(), "md" | "markdown" | "txt" | "text")
 }
 
 fn extension(path: &Path) -> String {

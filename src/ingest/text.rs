@@ -12,7 +12,10 @@ pub fn decode_text(bytes: &[u8]) -> String {
         if let Ok(s) = std::str::from_utf8(body) {
             return s.to_string();
         }
-        return encoding_rs::WINDOWS_1252.decode_without_bom_handling(body).0.into_owned();
+        return encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(body)
+            .0
+            .into_owned();
     }
     enc.decode_without_bom_handling(body).0.into_owned()
 }
@@ -29,27 +32,49 @@ pub fn detect_heading(line: &str) -> Option<u8> {
     }
     let first = line.split_whitespace().next().unwrap_or("");
     let lower_first = first.to_lowercase();
-    if matches!(lower_first.as_str(), "präambel" | "praeambel" | "vorbemerkung" | "anlagen") && words <= 3 {
+    if matches!(
+        lower_first.as_str(),
+        "präambel" | "praeambel" | "vorbemerkung" | "anlagen"
+    ) && words <= 3
+    {
         return Some(1);
     }
     let numbered_word = |w: &str| {
-        line.split_whitespace()
-            .nth(1)
-            .is_some_and(|n| n.chars().next().is_some_and(|c| c.is_ascii_digit() || c.is_ascii_uppercase()))
-            && lower_first == w
+        line.split_whitespace().nth(1).is_some_and(|n| {
+            n.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        }) && lower_first == w
     };
-    if ["abschnitt", "teil", "kapitel", "anlage", "anhang"].iter().any(|w| numbered_word(w)) {
+    if ["abschnitt", "teil", "kapitel", "anlage", "anhang"]
+        .iter()
+        .any(|w| numbered_word(w))
+    {
         return Some(1);
     }
-    if first == "§" || (first.starts_with('§') && first[2..].chars().next().is_some_and(|c| c.is_ascii_digit())) {
+    if first == "§"
+        || (first.starts_with('§')
+            && first[2..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit()))
+    {
         return (!line.ends_with('.') || words <= 3).then_some(2);
     }
     // Decimal numbering: "1." / "1.1" / "1.1.1" followed by a capitalised title.
     let num = first.trim_end_matches('.');
-    if !num.is_empty() && num.split('.').all(|p| !p.is_empty() && p.len() <= 2 && p.chars().all(|c| c.is_ascii_digit())) {
-        let title_starts_upper = line[first.len()..].trim_start().chars().next().is_some_and(char::is_uppercase);
+    if !num.is_empty()
+        && num
+            .split('.')
+            .all(|p| !p.is_empty() && p.len() <= 2 && p.chars().all(|c| c.is_ascii_digit()))
+    {
+        let title_starts_upper = line[first.len()..]
+            .trim_start()
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase);
         let sentence = line.ends_with('.') || line.ends_with(',') || line.ends_with(';');
-        if title_starts_upper && !sentence && words >= 2 && words <= 10 {
+        if title_starts_upper && !sentence && (2..=10).contains(&words) {
             return Some(1 + num.split('.').count() as u8);
         }
     }
@@ -91,7 +116,11 @@ fn is_list_start(line: &str) -> bool {
     line.starts_with("- ")
         || line.starts_with("• ")
         || line.starts_with("* ")
-        || (line.starts_with('(') && line[1..].split(')').next().is_some_and(|n| n.len() <= 2 && n.chars().all(|c| c.is_ascii_digit())))
+        || (line.starts_with('(')
+            && line[1..]
+                .split(')')
+                .next()
+                .is_some_and(|n| n.len() <= 2 && n.chars().all(|c| c.is_ascii_digit())))
         || line
             .split_once(") ")
             .is_some_and(|(n, _)| n.len() == 1 && n.chars().all(|c| c.is_ascii_lowercase()))
@@ -131,9 +160,18 @@ mod tests {
 
     #[test]
     fn paragraphs_and_headings() {
-        let e = parse_text("§ 1 Geltung\nDiese Regel gilt\nfür alle.\n\n(1) Erstens.\n(2) Zweitens.\n");
+        let e =
+            parse_text("§ 1 Geltung\nDiese Regel gilt\nfür alle.\n\n(1) Erstens.\n(2) Zweitens.\n");
         let kinds: Vec<_> = e.blocks.iter().map(|b| b.kind.clone()).collect();
-        assert_eq!(kinds, [BlockKind::Heading(2), BlockKind::Paragraph, BlockKind::Paragraph, BlockKind::Paragraph]);
+        assert_eq!(
+            kinds,
+            [
+                BlockKind::Heading(2),
+                BlockKind::Paragraph,
+                BlockKind::Paragraph,
+                BlockKind::Paragraph
+            ]
+        );
         assert_eq!(e.blocks[1].text, "Diese Regel gilt für alle.");
     }
 }

@@ -41,7 +41,10 @@ pub enum IngestError {
     #[error("die PDF-Datei ist verschlüsselt; bitte eine unverschlüsselte Fassung speichern")]
     Encrypted,
     #[error("die Datei ist beschädigt oder kein gültiges {format}: {detail}")]
-    Corrupt { format: &'static str, detail: String },
+    Corrupt {
+        format: &'static str,
+        detail: String,
+    },
     #[error("die Datei enthält keinen Text")]
     Empty,
     #[error("die Datei ist zu groß ({size} Bytes, höchstens {limit} erlaubt)")]

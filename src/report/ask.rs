@@ -17,7 +17,8 @@ const WIDTH: usize = 96;
 const MAX_PASSAGE_CHARS: usize = 700;
 
 /// The message when nothing relevant was found.
-pub const NOTHING_FOUND: &str = "In den indexierten Unterlagen findet sich dazu keine passende Stelle.";
+pub const NOTHING_FOUND: &str =
+    "In den indexierten Unterlagen findet sich dazu keine passende Stelle.";
 
 /// Human-readable label of a document's kind.
 pub fn kind_label(hit: &Hit) -> &'static str {
@@ -88,11 +89,21 @@ pub fn excerpt(analyzer: &Analyzer, text: &str, terms: &HashSet<String>) -> Stri
         return text.to_string();
     }
     let sents = sentences(text);
-    let score = |s: &str| analyzer.analyze(s).iter().filter(|t| terms.contains(&t.text)).count();
-    let best = (0..sents.len()).max_by_key(|&i| (score(sents[i]), usize::MAX - i)).unwrap_or(0);
+    let score = |s: &str| {
+        analyzer
+            .analyze(s)
+            .iter()
+            .filter(|t| terms.contains(&t.text))
+            .count()
+    };
+    let best = (0..sents.len())
+        .max_by_key(|&i| (score(sents[i]), usize::MAX - i))
+        .unwrap_or(0);
     let mut out = String::new();
     let mut i = best;
-    while i < sents.len() && (out.is_empty() || out.chars().count() + sents[i].chars().count() < MAX_PASSAGE_CHARS) {
+    while i < sents.len()
+        && (out.is_empty() || out.chars().count() + sents[i].chars().count() < MAX_PASSAGE_CHARS)
+    {
         if !out.is_empty() {
             out.push(' ');
         }
@@ -105,7 +116,13 @@ pub fn excerpt(analyzer: &Analyzer, text: &str, terms: &HashSet<String>) -> Stri
 }
 
 /// Terminal rendering of a search with its extractive answer.
-pub fn render_terminal(analyzer: &Analyzer, question: &str, result: &SearchResult, answer: Option<&Answer>, style: Style) -> String {
+pub fn render_terminal(
+    analyzer: &Analyzer,
+    question: &str,
+    result: &SearchResult,
+    answer: Option<&Answer>,
+    style: Style,
+) -> String {
     let terms: HashSet<String> = result.terms.iter().map(|t| t.text.clone()).collect();
     let mut out = String::new();
     out.push_str(&format!("{} {question}\n\n", style.bold("Frage:")));
@@ -122,9 +139,18 @@ pub fn render_terminal(analyzer: &Analyzer, question: &str, result: &SearchResul
         let head = format!("[{}] {}", hit.rank, citation(hit));
         out.push_str(&wrap(&style.bold(&head), WIDTH, ""));
         let source = source_line(hit);
-        let source = if hit.kind == DocKind::Beispiel { style.warn(&source) } else { style.dim(&source) };
+        let source = if hit.kind == DocKind::Beispiel {
+            style.warn(&source)
+        } else {
+            style.dim(&source)
+        };
         out.push_str(&format!("    {source}\n"));
-        let passage = highlight(analyzer, &excerpt(analyzer, &hit.text, &terms), &terms, style);
+        let passage = highlight(
+            analyzer,
+            &excerpt(analyzer, &hit.text, &terms),
+            &terms,
+            style,
+        );
         out.push_str(&wrap(&passage, WIDTH, "    "));
         out.push('\n');
     }
@@ -162,7 +188,12 @@ pub fn hit_json(hit: &Hit) -> Value {
 }
 
 /// JSON Lines messages of a search: `question`, `hit`s, `answer` or `no_result`.
-pub fn render_json(question: &str, result: &SearchResult, answer: Option<&Answer>, relevant: bool) -> Vec<Value> {
+pub fn render_json(
+    question: &str,
+    result: &SearchResult,
+    answer: Option<&Answer>,
+    relevant: bool,
+) -> Vec<Value> {
     let mut lines = vec![json!({
         "type": "question",
         "text": question,

@@ -79,13 +79,20 @@ fn date(secs: u64) -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     let rem = secs % 86_400;
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 3600, rem % 3600 / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
 }
 
 /// The table of `leitplanke list`.
 pub fn list_terminal(docs: &[&DocEntry], style: Style) -> String {
     let mut out = String::new();
-    out.push_str(&style.bold(&format!("{:<10} {:>6} {:>6}  {:<16}  {}", "Art", "Seiten", "Teile", "indexiert", "Dokument")));
+    out.push_str(&style.bold(&format!(
+        "{:<10} {:>6} {:>6}  {:<16}  {}",
+        "Art", "Seiten", "Teile", "indexiert", "Dokument"
+    )));
     out.push('\n');
     for d in docs {
         let pages = d.pages.map_or("–".to_string(), |p| p.to_string());
@@ -99,7 +106,11 @@ pub fn list_terminal(docs: &[&DocEntry], style: Style) -> String {
         ));
         out.push_str(&format!("{:<44}{}\n", "", style.dim(&d.path)));
         for w in &d.warnings {
-            out.push_str(&format!("{:<44}{}\n", "", style.warn(&format!("Warnung: {w}"))));
+            out.push_str(&format!(
+                "{:<44}{}\n",
+                "",
+                style.warn(&format!("Warnung: {w}"))
+            ));
         }
     }
     out

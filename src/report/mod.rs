@@ -83,7 +83,10 @@ mod tests {
 
     #[test]
     fn wraps_with_indent() {
-        assert_eq!(wrap("eins zwei drei vier", 12, "  "), "  eins zwei\n  drei vier\n");
+        assert_eq!(
+            wrap("eins zwei drei vier", 12, "  "),
+            "  eins zwei\n  drei vier\n"
+        );
         let s = Style { color: true };
         let w = wrap(&format!("{} b c", s.bold("aaaa")), 8, "");
         assert_eq!(w.lines().count(), 1, "{w:?}");
