@@ -123,6 +123,7 @@ fn query_latencies(store: &Store, questions: &[String], rounds: usize) -> Vec<f6
                 top_k: 5,
                 kinds: KindFilter::Default,
                 ranking: Ranking::default(),
+                dense: None,
             };
             let t = Instant::now();
             let result = search(store, &request).expect("search");

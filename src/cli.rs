@@ -32,8 +32,11 @@ pub enum Command {
     /// Zeigen, was indexiert ist
     #[command(alias = "status")]
     List(ListArgs),
-    /// Abrufqualität messen (Recall@k, MRR, nDCG) mit einer Fragendatei
+    /// Abrufqualität messen (Recall@k, MRR, nDCG, Latenz): Fragendatei oder BEIR-Ordner
     Eval(EvalArgs),
+    /// Entwürfe gegen den Prüfkatalog prüfen: abgedeckt, teilweise, fehlt, widersprüchlich
+    #[command(alias = "pruefen")]
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -92,12 +95,60 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Fragendatei im Format von corpus/fragen.toml
-    pub datei: PathBuf,
+    /// Fragendatei im Format von corpus/fragen.toml, oder ein BEIR-Ordner
+    /// (corpus.jsonl, queries.jsonl, qrels.tsv), der in einem temporären Index gemessen wird
+    pub pfad: PathBuf,
     /// Ergebnis als ein JSON-Objekt
     #[arg(long)]
     pub json: bool,
     /// Gewichte der Rangfolge zum Vergleichen, z. B. "all=1,section=0.25,title=0.25,part=0.5"
     #[arg(long, value_name = "GEWICHTE")]
     pub ranking: Option<String>,
+    /// Schritte der Analyse zum Vergleichen, z. B. "stem=0,stop=1,decompound=1,min_part_len=5,vokabular=daten"
+    /// (misst in einem temporären Index)
+    #[arg(long, value_name = "SCHRITTE")]
+    pub analyse: Option<String>,
+}
+
+/// Ausgabeformate von `check`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum CheckFormat {
+    /// Tabelle im Terminal
+    Text,
+    /// Markdown
+    Md,
+    /// eigenständige HTML-Datei (druckbar)
+    Html,
+    /// JSON Lines
+    Json,
+    /// CSV mit Semikolon
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Entwürfe: Dateien oder Ordner (rekursiv), in jedem Format, das `index` liest
+    #[arg(value_name = "PFAD", required_unless_present = "eval")]
+    pub pfade: Vec<PathBuf>,
+    /// Eigener Prüfkatalog (TOML); ergänzt den mitgelieferten und darf Themen hinzufügen
+    #[arg(long, value_name = "DATEI")]
+    pub katalog: Option<PathBuf>,
+    /// Ausgabeformat
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Kurzform für `--format json`
+    #[arg(long)]
+    pub json: bool,
+    /// Je Entwurf einen Bericht und eine Übersicht in diesen Ordner schreiben
+    #[arg(long, value_name = "ORDNER")]
+    pub out: Option<PathBuf>,
+    /// Verdikte, die bei Kernthemen zu Exit-Code 1 führen (Widersprüche zählen bei allen Themen)
+    #[arg(long, value_name = "LISTE", default_value = "fehlt,widerspruechlich")]
+    pub fail_on: String,
+    /// Bewertung an einer Labeldatei messen (Format wie tests/data/entwuerfe/labels.toml)
+    #[arg(long, value_name = "LABELS", conflicts_with = "pfade")]
+    pub eval: Option<PathBuf>,
+    /// Je Satz die erkannte Haltung und die gefundenen Begriffe zeigen (zum Anpassen eines Katalogs)
+    #[arg(long)]
+    pub erklaeren: bool,
 }

@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod answer;
+pub mod check;
 pub mod chunk;
 pub mod corpus;
 pub mod eval;

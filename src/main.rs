@@ -11,9 +11,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use cli::{AskArgs, Cli, Command, EvalArgs, IndexArgs, KindArg, ListArgs};
+use cli::{AskArgs, CheckArgs, CheckFormat, Cli, Command, EvalArgs, IndexArgs, KindArg, ListArgs};
 use leitplanke::answer::extractive_answer;
-use leitplanke::eval::{evaluate, load_questions};
+use leitplanke::eval::{beir, evaluate, load_questions, AnalysisVariant};
 use leitplanke::index::update::{index_paths, IndexOptions, Progress};
 use leitplanke::index::Store;
 use leitplanke::ingest::DocKind;
@@ -28,7 +28,7 @@ struct Settings {
 }
 
 impl Settings {
-    fn resolve(cli: &Cli) -> Result<Settings> {
+    fn resolve(cli: &Cli, _started: Instant) -> Result<Settings> {
         let index_dir = match &cli.index {
             Some(dir) => dir.clone(),
             None => dirs::data_dir()
@@ -57,8 +57,9 @@ fn kind(arg: KindArg) -> DocKind {
 }
 
 fn main() -> ExitCode {
+    let started = Instant::now();
     let cli = Cli::parse();
-    match run(cli) {
+    match run(cli, started) {
         Ok(exit) => exit.into(),
         Err(err) => {
             if err.chain().any(|c| {
@@ -73,13 +74,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<Exit> {
-    let settings = Settings::resolve(&cli)?;
+fn run(cli: Cli, started: Instant) -> Result<Exit> {
+    let settings = Settings::resolve(&cli, started)?;
     match cli.command {
         Command::Ask(args) => ask(&settings, args),
         Command::Index(args) => index(&settings, args),
         Command::List(args) => list(&settings, args),
         Command::Eval(args) => eval(&settings, args),
+        Command::Check(args) => check(&settings, args),
     }
 }
 
@@ -104,6 +106,7 @@ fn ask(settings: &Settings, args: AskArgs) -> Result<Exit> {
             .kind
             .map_or(KindFilter::Default, |k| KindFilter::Only(kind(k))),
         ranking: Ranking::default(),
+        dense: None,
     };
     let mut result = search(&store, &request)?;
     let relevant = result.is_relevant();
@@ -240,38 +243,181 @@ fn list(settings: &Settings, args: ListArgs) -> Result<Exit> {
 }
 
 fn eval(settings: &Settings, args: EvalArgs) -> Result<Exit> {
-    let questions = load_questions(&args.datei)?;
-    let store = settings.open_store()?;
     let ranking = match &args.ranking {
         Some(spec) => Ranking::parse(spec).map_err(|e| anyhow::anyhow!("--ranking: {e}"))?,
         None => Ranking::default(),
     };
-    let report = evaluate(&store, &questions, ranking)?;
-    let m = &report.metrics;
+    let variant = args
+        .analyse
+        .as_deref()
+        .map(AnalysisVariant::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--analyse: {e}"))?;
+    if beir::is_beir_dir(&args.pfad) {
+        return eval_beir(&args, ranking, variant);
+    }
+    let questions = load_questions(&args.pfad)?;
+    let report = match variant {
+        // A variant analyzer needs its own index of the bundled corpus.
+        Some(v) => {
+            let mut temp = beir::TempIndex::new(v.analyzer(std::iter::empty()))?;
+            temp.store.ensure_bundled()?;
+            evaluate(&temp.store, &questions, ranking)?
+        }
+        None => evaluate(&settings.open_store()?, &questions, ranking)?,
+    };
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
-    } else {
-        println!("Fragen     {}", m.questions);
-        println!("Recall@1   {:.3}", m.recall_at_1);
-        println!("Recall@3   {:.3}", m.recall_at_3);
-        println!("Recall@10  {:.3}", m.recall_at_10);
-        println!("MRR@10     {:.3}", m.mrr_at_10);
-        println!("nDCG@10    {:.3}", m.ndcg_at_10);
-        println!(
-            "Latenz     p50 {:.2} ms, p95 {:.2} ms",
-            m.latency_p50_ms, m.latency_p95_ms
-        );
-        if !report.misses.is_empty() {
-            println!("\nNicht unter den ersten 3 ({}):", report.misses.len());
-            for miss in &report.misses {
-                let rank = miss
-                    .first_relevant
-                    .map_or("–".to_string(), |r| r.to_string());
-                println!("  {} (Rang {rank}) {}", miss.id, miss.text);
-                println!("      erwartet: {}", miss.expected.join(", "));
-                println!("      gefunden: {}", miss.top.join(", "));
-            }
+        return Ok(Exit::Ok);
+    }
+    println!("Fragendatei `{}`, Modus: lexikalisch", args.pfad.display());
+    print_metrics(&report.metrics);
+    if !report.misses.is_empty() {
+        println!("\nNicht unter den ersten 3 ({}):", report.misses.len());
+        for miss in &report.misses {
+            let rank = miss
+                .first_relevant
+                .map_or("–".to_string(), |r| r.to_string());
+            println!("  {} (Rang {rank}) {}", miss.id, miss.text);
+            println!("      erwartet: {}", miss.expected.join(", "));
+            println!("      gefunden: {}", miss.top.join(", "));
         }
     }
     Ok(Exit::Ok)
+}
+
+fn eval_beir(args: &EvalArgs, ranking: Ranking, variant: Option<AnalysisVariant>) -> Result<Exit> {
+    let set = beir::load(&args.pfad)?;
+    let start = Instant::now();
+    let analyzer = match variant {
+        Some(v) => v.analyzer(
+            set.passages
+                .iter()
+                .flat_map(|p| [p.title.as_str(), p.text.as_str()]),
+        ),
+        None => leitplanke::analysis::Analyzer::standard(),
+    };
+    let index = beir::index_passages(&set, analyzer)?;
+    let index_secs = start.elapsed().as_secs_f64();
+    let metrics = beir::evaluate_lexical(&index, &set, ranking)?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({"set": set.name, "mode": "lexikalisch", "passages": set.passages.len(),
+                "index_secs": index_secs, "metrics": metrics})
+        );
+        return Ok(Exit::Ok);
+    }
+    println!(
+        "BEIR-Ordner `{}`: {} Passagen (indexiert in {:.1} s), Modus: lexikalisch",
+        args.pfad.display(),
+        set.passages.len(),
+        index_secs
+    );
+    print_metrics(&metrics);
+    Ok(Exit::Ok)
+}
+
+fn print_metrics(m: &leitplanke::eval::Metrics) {
+    println!("Fragen     {}", m.questions);
+    println!("Recall@1   {:.3}", m.recall_at_1);
+    println!("Recall@3   {:.3}", m.recall_at_3);
+    println!("Recall@10  {:.3}", m.recall_at_10);
+    println!("MRR@10     {:.3}", m.mrr_at_10);
+    println!("nDCG@10    {:.3}", m.ndcg_at_10);
+    println!(
+        "Latenz     p50 {:.2} ms, p95 {:.2} ms",
+        m.latency_p50_ms, m.latency_p95_ms
+    );
+}
+
+fn check_format(args: &CheckArgs) -> report::check::Format {
+    use report::check::Format;
+    match (args.json, args.format) {
+        (true, _) | (_, CheckFormat::Json) => Format::Json,
+        (_, CheckFormat::Text) => Format::Text,
+        (_, CheckFormat::Md) => Format::Markdown,
+        (_, CheckFormat::Html) => Format::Html,
+        (_, CheckFormat::Csv) => Format::Csv,
+    }
+}
+
+fn check(settings: &Settings, args: CheckArgs) -> Result<Exit> {
+    use leitplanke::check::{self as chk, Catalogue};
+    let catalogue = match &args.katalog {
+        Some(path) => Catalogue::with_file(path)?,
+        None => Catalogue::bundled()?,
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let format = check_format(&args);
+    if let Some(labels) = &args.eval {
+        let result = chk::eval::evaluate(&catalogue, labels, threads)?;
+        match format {
+            report::check::Format::Json => println!("{}", serde_json::to_string(&result)?),
+            _ => print!("{}", report::check::eval_text(&result)),
+        }
+        return Ok(if result.failures.is_empty() {
+            Exit::Ok
+        } else {
+            Exit::Error
+        });
+    }
+    let fail_on =
+        chk::parse_verdicts(&args.fail_on).map_err(|e| anyhow::anyhow!("--fail-on: {e}"))?;
+    if args.erklaeren {
+        return explain_check(&catalogue, &args.pfade);
+    }
+    let batch = chk::check_paths(&catalogue, &args.pfade, threads);
+    for failure in &batch.failures {
+        eprintln!("Fehler: {} – die Datei wurde übersprungen", failure.message);
+    }
+    if batch.drafts.is_empty() && batch.failures.is_empty() {
+        anyhow::bail!("keine prüfbaren Dateien gefunden\nhint: unterstützt werden die Formate, die `leitplanke index` liest");
+    }
+    match &args.out {
+        Some(dir) => write_check_files(dir, &report::check::render_files(&batch, format))?,
+        None => std::io::stdout()
+            .write_all(report::check::render_stdout(&batch, format, settings.style).as_bytes())?,
+    }
+    Ok(if !batch.failures.is_empty() {
+        Exit::Error
+    } else if batch.drafts.iter().any(|d| d.has_findings(&fail_on)) {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    })
+}
+
+fn write_check_files(dir: &std::path::Path, files: &[report::check::Rendered]) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("Ordner `{}` anlegen", dir.display()))?;
+    for f in files {
+        let path = dir.join(&f.name);
+        std::fs::write(&path, &f.content)
+            .with_context(|| format!("`{}` schreiben", path.display()))?;
+    }
+    eprintln!(
+        "{} Berichte in `{}` geschrieben",
+        files.len(),
+        dir.display()
+    );
+    Ok(())
+}
+
+fn explain_check(catalogue: &leitplanke::check::Catalogue, paths: &[PathBuf]) -> Result<Exit> {
+    let guidelines = leitplanke::check::Guidelines::load(catalogue);
+    let mut checker = leitplanke::check::Checker::new(catalogue, &guidelines);
+    let (files, failures) = leitplanke::check::collect_files(paths);
+    for path in files {
+        let doc = leitplanke::ingest::read_file(&path)
+            .with_context(|| format!("`{}` lesen", path.display()))?;
+        println!("== {}", path.display());
+        for line in checker.explain_document(&doc) {
+            println!("{line}");
+        }
+    }
+    Ok(if failures.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Error
+    })
 }

@@ -1,6 +1,8 @@
 //! End-to-end tests of the real binary in temporary directories with a
 //! scrubbed environment: exit code, stdout and stderr together.
 
+mod fixtures;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -336,4 +338,163 @@ fn errors_exit_2_with_a_german_message() {
     );
     let r = run_in(home.path(), &["ask"]);
     assert_eq!(r.code, 2);
+}
+
+#[test]
+fn all_formats_are_indexed_and_cited_with_page_or_section() {
+    let home = tempfile::tempdir().unwrap();
+    let rules = home.path().join("regeln");
+    write(&rules, "da.pdf", fixtures::pdf());
+    write(&rules, "da.docx", fixtures::docx());
+    write(&rules, "da.odt", fixtures::odt());
+    write(
+        &rules,
+        "intranet.html",
+        "<html><head><title>Intranet KI</title></head><body><nav>Menü Startseite</nav><main>\
+         <h1>KI im Rathaus</h1><h2>Telefonnotizen</h2><p>Telefonnotizen werden nie in Sprachmodelle kopiert.</p>\
+         </main><footer>Impressum</footer></body></html>",
+    );
+    write(
+        &rules,
+        "notiz.md",
+        "# Notiz\n\n## Parkausweise\n\nParkausweise bleiben Handarbeit.\n",
+    );
+    write(
+        &rules,
+        "alt.txt",
+        b"Rundschreiben\n\nFaxger\xe4te sind abzuschaffen.\n",
+    );
+    let r = run_in(home.path(), &["index", rules.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("6 neu"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Seite 4"),
+        "scan page reported: {}",
+        r.stderr
+    );
+
+    let first_hit = |q: &str| {
+        let r = run_in(home.path(), &["ask", "--json", "--kind", "kommunal", q]);
+        assert_eq!(r.code, 0, "{q}: {}", r.stdout);
+        json_lines(&r.stdout)
+            .into_iter()
+            .find(|l| l["type"] == "hit")
+            .unwrap()
+    };
+    let h = first_hit("rechte Spalte ausführliche Pflichten");
+    assert!(h["document"]["path"].as_str().unwrap().ends_with("da.pdf"));
+    assert_eq!(h["page"], 3, "{h}");
+    let h = first_hit("Wann tritt die Dienstanweisung nach Bekanntgabe in Kraft?");
+    assert_eq!(h["page"], 5, "{h}");
+    let h = first_hit("Übersetzungsdienste");
+    assert!(
+        h["section"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "Zulässige Werkzeuge"),
+        "{h}"
+    );
+    let h = first_hit("Telefonnotizen");
+    assert_eq!(
+        h["section"],
+        serde_json::json!(["KI im Rathaus", "Telefonnotizen"]),
+        "{h}"
+    );
+    assert!(!h["text"].as_str().unwrap().contains("Impressum"));
+    let h = first_hit("Faxgeräte");
+    assert!(h["document"]["path"].as_str().unwrap().ends_with("alt.txt"));
+
+    let r = run_in(home.path(), &["list"]);
+    assert!(
+        r.stdout.contains("Seite 4"),
+        "warning kept in the list: {}",
+        r.stdout
+    );
+}
+
+#[test]
+fn broken_and_hostile_files_get_german_messages() {
+    let home = tempfile::tempdir().unwrap();
+    let rules = home.path().join("regeln");
+    write(&rules, "kaputt.pdf", fixtures::truncated_pdf());
+    write(&rules, "geheim.pdf", fixtures::encrypted_pdf());
+    write(&rules, "bombe.docx", fixtures::zip_bomb_docx());
+    write(&rules, "gut.md", "# Gut\n\nRegel zu Dienstfahrrädern.\n");
+    let r = run_in(home.path(), &["index", rules.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    for (file, reason) in [
+        ("kaputt.pdf", "beschädigt"),
+        ("geheim.pdf", "verschlüsselt"),
+        ("bombe.docx", "Zip-Bombe"),
+    ] {
+        assert!(
+            r.stderr
+                .lines()
+                .any(|l| l.contains(file) && l.contains(reason)),
+            "{file}: {reason} in {}",
+            r.stderr
+        );
+    }
+    assert!(
+        r.stderr.contains("1 neu") && r.stderr.contains("3 fehlgeschlagen"),
+        "{}",
+        r.stderr
+    );
+}
+
+fn many_files(dir: &Path, n: usize) {
+    let body = "Die Beschäftigten prüfen jedes Ergebnis sorgfältig vor der Verwendung. ".repeat(60);
+    for i in 0..n {
+        write(
+            dir,
+            &format!("regel-{i:04}.md"),
+            format!("# Regel {i}\n\n## Abschnitt {i}\n\nStichwort{i} {body}\n"),
+        );
+    }
+}
+
+#[test]
+fn killed_run_leaves_a_usable_index_and_the_next_run_completes() {
+    let home = tempfile::tempdir().unwrap();
+    let rules = home.path().join("regeln");
+    many_files(&rules, 1500);
+    let mut child = Command::new(bin())
+        .args(["index", rules.to_str().unwrap()])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("LEITPLANKE_INDEX", home.path().join("index"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    // A second run while the first holds the writer lock is turned away.
+    let second = run_in(home.path(), &["index", rules.to_str().unwrap()]);
+    child.kill().unwrap(); // SIGKILL
+    let _ = child.wait();
+    if second.code == 2 {
+        assert!(second.stderr.contains("anderen Lauf"), "{}", second.stderr);
+    }
+    // The last commit is intact: the bundled corpus still answers.
+    let r = run_in(
+        home.path(),
+        &[
+            "ask",
+            "Wer ist für die Prüfung der Ergebnisse verantwortlich?",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // The next run completes the work.
+    let r = run_in(home.path(), &["index", rules.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run_in(home.path(), &["list", "--json"]);
+    let kommunal = json_lines(&r.stdout)
+        .into_iter()
+        .filter(|d| d["kind"] == "kommunal")
+        .count();
+    assert_eq!(kommunal, 1500);
+    assert_eq!(
+        run_in(home.path(), &["ask", "--kind", "kommunal", "Stichwort1499"]).code,
+        0
+    );
 }

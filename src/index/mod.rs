@@ -9,6 +9,7 @@
 mod manifest;
 pub mod schema;
 pub mod update;
+pub mod vectors;
 
 use std::path::{Path, PathBuf};
 
@@ -59,11 +60,14 @@ const WRITER_HEAP: usize = 64 * 1024 * 1024;
 
 impl Store {
     /// Opens (or creates) the index in `dir`, and brings the bundled corpus
-    /// up to date when it is missing or changed.
+    /// up to date when it is missing or changed. While another run holds the
+    /// writer lock, the last commit is used as it is.
     pub fn open(dir: &Path) -> Result<Store, IndexError> {
         let mut store = Store::open_raw(dir, Analyzer::standard())?;
-        store.ensure_bundled()?;
-        Ok(store)
+        match store.ensure_bundled() {
+            Ok(()) | Err(IndexError::Busy(_)) => Ok(store),
+            Err(e) => Err(e),
+        }
     }
 
     /// Opens (or creates) the index in `dir` without touching its contents.

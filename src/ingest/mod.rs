@@ -4,14 +4,24 @@
 //! Every reader returns [`Extracted`]; nothing here knows about chunks or the
 //! index.
 
+pub mod docx;
+pub mod html;
 mod markdown;
-mod text;
+pub mod odt;
+pub mod pdf;
+pub mod text;
 mod types;
+mod xml;
+mod zipread;
 
 use std::path::Path;
 
+pub use docx::extract_docx;
+pub use html::extract_html;
 pub use markdown::{parse_markdown, split_front_matter, strip_inline, FrontMatter};
-pub use text::{decode_text, detect_heading, parse_text};
+pub use odt::extract_odt;
+pub use pdf::extract_pdf;
+pub use text::{decode_text, detect_heading, extract_text, parse_text};
 pub use types::{Block, BlockKind, Extracted, IngestError};
 
 /// Largest file `index` and `check` read.
@@ -107,7 +117,10 @@ pub fn read_text(bytes: &[u8]) -> Document {
 
 /// The formats `index` and `check` read, by file extension.
 pub fn is_supported(path: &Path) -> bool {
-    matches!(extension(path).as_str(), "md" | "markdown" | "txt" | "text")
+    matches!(
+        extension(path).as_str(),
+        "md" | "markdown" | "txt" | "text" | "pdf" | "docx" | "odt" | "html" | "htm"
+    )
 }
 
 fn extension(path: &Path) -> String {
@@ -144,7 +157,18 @@ pub fn read_bytes(path: &Path, bytes: &[u8]) -> Result<Document, IngestError> {
     match extension(path).as_str() {
         "md" | "markdown" => Ok(read_markdown(&decode_text(bytes))),
         "txt" | "text" => Ok(read_text(bytes)),
+        "pdf" => Ok(from_content(extract_pdf(bytes)?)),
+        "docx" => Ok(from_content(extract_docx(bytes)?)),
+        "odt" => Ok(from_content(extract_odt(bytes)?)),
+        "html" | "htm" => Ok(from_content(extract_html(bytes)?)),
         other => Err(IngestError::Unsupported(other.to_string())),
+    }
+}
+
+fn from_content(content: Extracted) -> Document {
+    Document {
+        meta: DocMeta::default(),
+        content,
     }
 }
 

@@ -2,6 +2,7 @@
 //! Lines). Computing happens elsewhere; this module only formats.
 
 pub mod ask;
+pub mod check;
 pub mod indexing;
 
 /// Terminal styling: ANSI colour only on a terminal and without `NO_COLOR`.

@@ -5,6 +5,8 @@
 //! sections found in the top k, averaged over questions; nDCG@10 uses binary
 //! gains; a section split into several chunks counts once.
 
+pub mod beir;
+
 use std::path::Path;
 use std::time::Instant;
 
@@ -197,6 +199,7 @@ pub fn evaluate(
             top_k: 10,
             kinds: KindFilter::Default,
             ranking,
+            dense: None,
         };
         let start = Instant::now();
         let result = search(store, &request)?;
@@ -236,6 +239,72 @@ pub fn evaluate(
         metrics: builder.finish(),
         misses,
     })
+}
+
+/// An analyzer variant for measurements: switches plus where the compound
+/// dictionary comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnalysisVariant {
+    pub options: crate::analysis::AnalyzerOptions,
+    /// Add the evaluated data's own vocabulary to the compound dictionary.
+    pub data_vocabulary: bool,
+}
+
+impl AnalysisVariant {
+    /// Parses `stem=0,stop=1,decompound=1,min_part_len=5,vokabular=daten`.
+    pub fn parse(spec: &str) -> Result<AnalysisVariant, String> {
+        let mut v = AnalysisVariant {
+            options: crate::analysis::AnalyzerOptions::default(),
+            data_vocabulary: false,
+        };
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = part
+                .split_once('=')
+                .ok_or_else(|| format!("`{part}`: erwartet SCHRITT=WERT"))?;
+            let flag = || match value.trim() {
+                "1" | "ja" | "true" => Ok(true),
+                "0" | "nein" | "false" => Ok(false),
+                other => Err(format!("`{key}={other}`: erwartet 0 oder 1")),
+            };
+            match key.trim() {
+                "stem" => v.options.stem = flag()?,
+                "stop" => v.options.stop_words = flag()?,
+                "decompound" => v.options.decompound = flag()?,
+                "min_part_len" => {
+                    v.options.min_part_len = value
+                        .trim()
+                        .parse()
+                        .map_err(|_| format!("`{value}` ist keine Zahl"))?
+                }
+                "vokabular" => {
+                    v.data_vocabulary = match value.trim() {
+                        "daten" => true,
+                        "korpus" => false,
+                        other => return Err(format!("vokabular=`{other}`: möglich sind korpus, daten")),
+                    }
+                }
+                other => {
+                    return Err(format!(
+                        "unbekannter Schritt `{other}` (möglich: stem, stop, decompound, min_part_len, vokabular)"
+                    ))
+                }
+            }
+        }
+        Ok(v)
+    }
+
+    /// Builds the analyzer; `data` is the evaluated text when the
+    /// dictionary should include it.
+    pub fn analyzer<'a>(
+        &self,
+        data: impl IntoIterator<Item = &'a str>,
+    ) -> crate::analysis::Analyzer {
+        let mut texts: Vec<&str> = crate::corpus::bundled_texts().collect();
+        if self.data_vocabulary {
+            texts.extend(data);
+        }
+        crate::analysis::Analyzer::with_options(self.options, texts)
+    }
 }
 
 #[cfg(test)]

@@ -2,15 +2,19 @@
 //! breadcrumb and title (BM25, breadcrumb boosted); hits carry the stored
 //! chunk, the matched terms and how much of the question they cover.
 
-use std::collections::HashSet;
+pub mod fusion;
+
+use std::collections::{HashMap, HashSet};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
+use crate::index::vectors::Vectors;
 use crate::index::{IndexError, Store, SECTION_SEP};
 use crate::ingest::DocKind;
+pub use fusion::{fuse, Fusion};
 
 /// Ranking parameters; the defaults are what users get (see docs/retrieval.md).
 #[derive(Debug, Clone, Copy)]
@@ -54,9 +58,11 @@ impl Ranking {
                 "section" => r.section_boost = v,
                 "title" => r.title_boost = v,
                 "part" => r.part_weight = v,
-                other => return Err(format!(
+                other => {
+                    return Err(format!(
                     "unbekannter Parameter `{other}` (möglich: all, body, section, title, part)"
-                )),
+                ))
+                }
             }
         }
         Ok(r)
@@ -77,6 +83,16 @@ pub struct SearchRequest<'a> {
     pub top_k: usize,
     pub kinds: KindFilter,
     pub ranking: Ranking,
+    /// Dense retrieval to fuse with BM25; `None` searches lexically only.
+    pub dense: Option<Dense<'a>>,
+}
+
+/// The dense side of a hybrid search: the embedded question and the chunk vectors.
+#[derive(Debug, Clone, Copy)]
+pub struct Dense<'a> {
+    pub query: &'a [f32],
+    pub vectors: &'a Vectors,
+    pub fusion: Fusion,
 }
 
 /// A weighted query term.
@@ -109,6 +125,8 @@ pub struct Hit {
     pub matched: Vec<String>,
     /// Share of the question's weight (idf × term weight) this chunk matches, 0..1.
     pub coverage: f32,
+    /// Cosine similarity of question and chunk, when searched densely.
+    pub dense_score: Option<f32>,
 }
 
 #[derive(Debug, Clone)]
@@ -122,12 +140,18 @@ pub struct SearchResult {
 /// Below this coverage of the best hit, nothing relevant was found.
 pub const MIN_COVERAGE: f32 = 0.3;
 
+/// A best hit this similar to the question (multilingual-e5-small cosine)
+/// counts as relevant even with little word overlap. Calibrated on
+/// `corpus/fragen.toml` against off-topic questions (docs/retrieval.md).
+pub const MIN_DENSE_SCORE: f32 = 0.84;
+
 impl SearchResult {
-    /// True when the best hit covers enough of the question to be worth showing.
+    /// True when the best hit covers enough of the question to be worth
+    /// showing, by its words or, in hybrid search, by its meaning.
     pub fn is_relevant(&self) -> bool {
-        self.hits
-            .first()
-            .is_some_and(|h| h.coverage >= MIN_COVERAGE)
+        self.hits.first().is_some_and(|h| {
+            h.coverage >= MIN_COVERAGE || h.dense_score.is_some_and(|d| d >= MIN_DENSE_SCORE)
+        })
     }
 }
 
@@ -174,6 +198,14 @@ pub fn search(store: &Store, request: &SearchRequest) -> Result<SearchResult, In
         });
     }
     let query = build_query(store, &terms, request);
+    if let Some(dense) = &request.dense {
+        let hits = hybrid(store, &searcher, &*query, &terms, request, dense)?;
+        return Ok(SearchResult {
+            terms,
+            hits,
+            examples_included,
+        });
+    }
     let top = searcher.search(
         &query,
         &TopDocs::with_limit(request.top_k.max(1)).order_by_score(),
@@ -187,6 +219,117 @@ pub fn search(store: &Store, request: &SearchRequest) -> Result<SearchResult, In
         hits,
         examples_included,
     })
+}
+
+/// Identity of a chunk across BM25 and vectors.
+type ChunkKey = (String, u32);
+
+fn chunk_key(searcher: &Searcher, store: &Store, addr: DocAddress) -> Result<ChunkKey, IndexError> {
+    let doc: TantivyDocument = searcher.doc(addr)?;
+    let f = store.fields;
+    let key = doc
+        .get_first(f.doc_key)
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_string();
+    let ordinal = doc
+        .get_first(f.ordinal)
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0) as u32;
+    Ok((key, ordinal))
+}
+
+/// Where a chunk of a document lives now.
+fn find_chunk(
+    searcher: &Searcher,
+    store: &Store,
+    key: &ChunkKey,
+) -> Result<Option<DocAddress>, IndexError> {
+    let q = TermQuery::new(
+        Term::from_field_text(store.fields.doc_key, &key.0),
+        IndexRecordOption::Basic,
+    );
+    for addr in searcher.search(&q, &tantivy::collector::DocSetCollector)? {
+        if chunk_key(searcher, store, addr)?.1 == key.1 {
+            return Ok(Some(addr));
+        }
+    }
+    Ok(None)
+}
+
+/// BM25 and dense candidates, fused.
+fn hybrid(
+    store: &Store,
+    searcher: &Searcher,
+    query: &dyn Query,
+    terms: &[QueryTerm],
+    request: &SearchRequest,
+    dense: &Dense,
+) -> Result<Vec<Hit>, IndexError> {
+    let top_k = request.top_k.max(1);
+    let pool = (top_k * 4).max(40);
+    let mut addrs: HashMap<ChunkKey, DocAddress> = HashMap::new();
+    let mut lexical = Vec::new();
+    if !terms.is_empty() {
+        for (score, addr) in searcher.search(query, &TopDocs::with_limit(pool).order_by_score())? {
+            let key = chunk_key(searcher, store, addr)?;
+            addrs.insert(key.clone(), addr);
+            lexical.push((key, score));
+        }
+    }
+    let docs = &store.manifest.documents;
+    let allowed = |doc_key: &str| {
+        let Some(entry) = docs.get(doc_key) else {
+            return false;
+        };
+        match request.kinds {
+            KindFilter::Only(k) => entry.kind == k,
+            KindFilter::Default if store.has_municipal_rules() => entry.kind != DocKind::Beispiel,
+            KindFilter::Default => true,
+        }
+    };
+    let v = dense.vectors;
+    let mut dense_scores: Vec<(ChunkKey, f32)> = v
+        .refs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| allowed(&r.doc_key) && docs[&r.doc_key].hash == r.hash)
+        .map(|(i, r)| ((r.doc_key.clone(), r.ordinal), dot(dense.query, v.row(i))))
+        .collect();
+    dense_scores.sort_by(|a, b| b.1.total_cmp(&a.1));
+    dense_scores.truncate(pool);
+    let cosine: HashMap<ChunkKey, f32> = dense_scores.iter().cloned().collect();
+    let fused = fuse(&lexical, &dense_scores, dense.fusion, top_k);
+    let mut hits = Vec::with_capacity(fused.len());
+    for (key, score) in fused {
+        let addr = match addrs.get(&key) {
+            Some(a) => Some(*a),
+            None => find_chunk(searcher, store, &key)?,
+        };
+        if let Some(addr) = addr {
+            let mut hit = load_hit(store, searcher, addr, hits.len() + 1, score, terms)?;
+            hit.dense_score = cosine.get(&key).copied();
+            hits.push(hit);
+        }
+    }
+    Ok(hits)
+}
+
+/// Dot product of two equally long vectors (cosine for unit vectors).
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    // Eight independent accumulators let the compiler vectorise the loop.
+    let mut acc = [0f32; 8];
+    let chunks = a.len() / 8;
+    for i in 0..chunks {
+        for j in 0..8 {
+            acc[j] += a[i * 8 + j] * b[i * 8 + j];
+        }
+    }
+    let mut sum: f32 = acc.iter().sum();
+    for i in chunks * 8..a.len().min(b.len()) {
+        sum += a[i] * b[i];
+    }
+    sum
 }
 
 fn build_query(store: &Store, terms: &[QueryTerm], request: &SearchRequest) -> Box<dyn Query> {
@@ -281,6 +424,7 @@ fn load_hit(
             .map(str::to_string)
             .collect(),
         coverage: coverage(terms, &matched),
+        dense_score: None,
         title,
         text: body,
         page: page(u64_of(f.page)),

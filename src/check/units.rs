@@ -1,0 +1,301 @@
+//! Cutting a read draft into the sentences `check` judges, each with its
+//! location (heading breadcrumb, page, paragraph) and, where a sentence
+//! cannot stand alone, a lead: the introduction of a list ("Unzulässig ist
+//! der Einsatz …" before "1. zur Bewertung von Personen"), the question an
+//! FAQ answer replies to, or the first half of a sentence split at `;`.
+
+use crate::ingest::{Block, BlockKind, Document};
+use crate::text::sentences;
+
+/// What a lead is to the sentence that follows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LeadKind {
+    /// The sentence introducing a list.
+    ListIntro,
+    /// The question an answer replies to.
+    Question,
+    /// The part of the same sentence before `;`.
+    Clause,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Lead {
+    pub text: String,
+    pub kind: LeadKind,
+}
+
+/// One sentence (or `;` part) of a draft.
+#[derive(Debug, Clone)]
+pub(crate) struct Unit {
+    pub text: String,
+    pub lead: Option<Lead>,
+    /// Headings above the sentence, outermost first (without the title).
+    pub section: Vec<String>,
+    pub page: Option<u32>,
+    /// 1-based number of the paragraph or list item.
+    pub paragraph: usize,
+    pub is_heading: bool,
+    /// The unit of the nearest heading above, if any.
+    pub heading: Option<usize>,
+}
+
+/// The draft's title: its first top-level heading or its metadata title.
+pub(crate) fn title(doc: &Document) -> Option<String> {
+    doc.meta.title.clone().or_else(|| doc.content.title.clone())
+}
+
+#[derive(Default)]
+struct Builder {
+    units: Vec<Unit>,
+    /// (level, text, unit index) of the open headings.
+    stack: Vec<(u8, String, usize)>,
+    list_intro: Option<String>,
+    question: Option<String>,
+    paragraph: usize,
+}
+
+/// Splits a document into units.
+pub(crate) fn units(doc: &Document) -> Vec<Unit> {
+    let title = doc.content.title.clone();
+    let mut b = Builder::default();
+    for block in &doc.content.blocks {
+        match block.kind {
+            BlockKind::Heading(level) => b.heading(level, block, title.as_deref()),
+            _ => b.text_block(block),
+        }
+    }
+    b.units
+}
+
+impl Builder {
+    fn section(&self) -> Vec<String> {
+        self.stack
+            .iter()
+            .filter(|(l, _, _)| *l > 0)
+            .map(|(_, t, _)| t.clone())
+            .collect()
+    }
+
+    fn heading(&mut self, level: u8, block: &Block, title: Option<&str>) {
+        while self
+            .stack
+            .last()
+            .is_some_and(|(l, _, _)| *l >= level.max(1))
+        {
+            self.stack.pop();
+        }
+        // The document title is no section; level 0 keeps it out of breadcrumbs.
+        let shown_level = if level == 1 && title == Some(block.text.as_str()) {
+            0
+        } else {
+            level
+        };
+        let index = self.units.len();
+        self.stack.push((shown_level, block.text.clone(), index));
+        self.units.push(Unit {
+            text: block.text.clone(),
+            lead: None,
+            section: self.section(),
+            page: block.page,
+            paragraph: self.paragraph,
+            is_heading: true,
+            heading: None,
+        });
+        self.list_intro = None;
+        // An FAQ may put its questions into headings.
+        self.question = block
+            .text
+            .trim_end()
+            .ends_with('?')
+            .then(|| block.text.clone());
+    }
+
+    fn text_block(&mut self, block: &Block) {
+        self.paragraph += 1;
+        let item = is_list_item(block);
+        let sents = sentences(&block.text);
+        for (k, sentence) in sents.iter().enumerate() {
+            let first_of_item = k == 0 && item;
+            match split_enumeration(sentence) {
+                Some((intro, items)) => {
+                    let outer = self.lead(first_of_item);
+                    let lead = if intro.is_empty() {
+                        outer
+                    } else {
+                        self.push(intro, outer, block.page);
+                        Some(Lead {
+                            text: intro.to_string(),
+                            kind: LeadKind::ListIntro,
+                        })
+                    };
+                    for it in items {
+                        self.push(it, lead.clone(), block.page);
+                    }
+                }
+                None => self.clauses(sentence, first_of_item, block.page),
+            }
+            if sentence.trim_end().ends_with('?') {
+                self.question = sentence.rsplit(';').next().map(|p| p.trim().to_string());
+            }
+        }
+        if !item {
+            self.list_intro = sents.last().map(|s| s.to_string());
+        }
+    }
+
+    /// The lead of a sentence that starts a paragraph: the pending FAQ
+    /// question, or for a list item the list's introduction.
+    fn lead(&mut self, first_of_item: bool) -> Option<Lead> {
+        if let Some(q) = self.question.take() {
+            return Some(Lead {
+                text: q,
+                kind: LeadKind::Question,
+            });
+        }
+        if first_of_item {
+            return self.list_intro.clone().map(|text| Lead {
+                text,
+                kind: LeadKind::ListIntro,
+            });
+        }
+        None
+    }
+
+    /// Pushes a sentence split at `;`; later parts lead with the part before.
+    fn clauses(&mut self, sentence: &str, first_of_item: bool, page: Option<u32>) {
+        let parts: Vec<&str> = sentence
+            .split(';')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        for (m, part) in parts.iter().enumerate() {
+            let lead = if m > 0 {
+                Some(Lead {
+                    text: parts[m - 1].to_string(),
+                    kind: LeadKind::Clause,
+                })
+            } else {
+                self.lead(first_of_item)
+            };
+            self.push(part, lead, page);
+        }
+    }
+
+    fn push(&mut self, text: &str, lead: Option<Lead>, page: Option<u32>) {
+        self.units.push(Unit {
+            text: text.to_string(),
+            lead,
+            section: self.section(),
+            page,
+            paragraph: self.paragraph,
+            is_heading: false,
+            heading: self.stack.last().map(|(_, _, i)| *i),
+        });
+    }
+}
+
+/// An enumeration written inside one sentence ("… eingesetzt werden 1. zum
+/// Entwerfen …, 2. zum Zusammenfassen …"), as text files and PDFs deliver
+/// lists: the introduction and the items, if there are at least two.
+fn split_enumeration(sentence: &str) -> Option<(&str, Vec<&str>)> {
+    let mut starts = Vec::new();
+    let mut from = 0;
+    for n in 1.. {
+        let marker = format!("{n}. ");
+        let found = sentence[from..]
+            .match_indices(&marker)
+            .map(|(i, _)| from + i)
+            .find(|&i| {
+                let before_ok = i == 0 || sentence[..i].ends_with(char::is_whitespace);
+                let after = sentence[i + marker.len()..].chars().next();
+                before_ok && after.is_some_and(char::is_alphabetic)
+            });
+        match found {
+            Some(i) => {
+                starts.push((i, i + marker.len()));
+                from = i + marker.len();
+            }
+            None => break,
+        }
+    }
+    if starts.len() < 2 {
+        return None;
+    }
+    let intro = sentence[..starts[0].0].trim();
+    let items = starts
+        .iter()
+        .enumerate()
+        .map(|(k, &(_, body))| {
+            sentence[body..starts.get(k + 1).map_or(sentence.len(), |s| s.0)].trim()
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    Some((intro, items))
+}
+
+/// A list item: a Markdown item or a text paragraph starting with a bullet
+/// or an enumeration ("1.", "a)").
+fn is_list_item(block: &Block) -> bool {
+    if block.kind == BlockKind::ListItem {
+        return true;
+    }
+    let t = block.text.trim_start();
+    if ["- ", "• ", "* ", "– "].iter().any(|m| t.starts_with(m)) {
+        return true;
+    }
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    (digits > 0 && digits <= 2 && t[digits..].starts_with(". "))
+        || t.split_once(") ")
+            .is_some_and(|(n, _)| n.len() == 1 && n.chars().all(|c| c.is_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::read_markdown;
+
+    #[test]
+    fn leads_for_lists_questions_and_semicolons() {
+        let doc = read_markdown(
+            "# Titel\n\n## § 3 Ausschluss\n\nUnzulässig ist der Einsatz\n\n1. zur Bewertung von Personen,\n2. für Bescheide.\n\n**Darf ich Namen eingeben?**\nNein. Niemals.\n\nErstens gilt dies; zweitens das.\n",
+        );
+        let u = units(&doc);
+        let texts: Vec<&str> = u.iter().map(|u| u.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Titel",
+                "§ 3 Ausschluss",
+                "Unzulässig ist der Einsatz",
+                "1. zur Bewertung von Personen,",
+                "2. für Bescheide.",
+                "Darf ich Namen eingeben?",
+                "Nein.",
+                "Niemals.",
+                "Erstens gilt dies",
+                "zweitens das."
+            ]
+        );
+        assert_eq!(
+            u[3].lead.as_ref().unwrap().text,
+            "Unzulässig ist der Einsatz"
+        );
+        assert_eq!(u[4].lead.as_ref().unwrap().kind, LeadKind::ListIntro);
+        assert_eq!(u[6].lead.as_ref().unwrap().kind, LeadKind::Question);
+        assert!(u[7].lead.is_none());
+        assert_eq!(u[9].lead.as_ref().unwrap().kind, LeadKind::Clause);
+        assert_eq!(u[3].section, ["§ 3 Ausschluss"]);
+        assert_eq!(u[0].section, Vec::<String>::new());
+    }
+
+    #[test]
+    fn inline_enumerations_become_items() {
+        let (intro, items) = split_enumeration(
+            "Zulässig ist der Einsatz 1. zum Entwerfen, 2. zum Zusammenfassen von Texten.",
+        )
+        .unwrap();
+        assert_eq!(intro, "Zulässig ist der Einsatz");
+        assert_eq!(items, ["zum Entwerfen,", "zum Zusammenfassen von Texten."]);
+        assert!(split_enumeration("Sie tritt am 1. März 2026 in Kraft.").is_none());
+    }
+}

@@ -1,0 +1,485 @@
+//! End-to-end tests of `leitplanke check` with the real binary in temporary
+//! directories and a scrubbed environment: exit code, stdout and stderr.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_leitplanke"))
+}
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// Runs the binary with only PATH kept, HOME and the index in `home`.
+fn run_in(home: &Path, args: &[&str]) -> Run {
+    let out: Output = Command::new(bin())
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("LEITPLANKE_INDEX", home.join("index"))
+        .output()
+        .expect("binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn json_lines(s: &str) -> Vec<Value> {
+    s.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .collect()
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+/// Verdicts per (file name, topic) from a `--json` run.
+fn verdicts(stdout: &str) -> HashMap<(String, String), String> {
+    let mut out = HashMap::new();
+    for line in json_lines(stdout)
+        .into_iter()
+        .filter(|l| l["type"] == "draft")
+    {
+        let name = Path::new(line["path"].as_str().unwrap())
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        for f in line["findings"].as_array().unwrap() {
+            out.insert(
+                (name.clone(), f["topic"].as_str().unwrap().to_string()),
+                f["verdict"].as_str().unwrap().to_string(),
+            );
+        }
+    }
+    out
+}
+
+/// Checks many one-sentence drafts in one run: (topic, expected verdict, text).
+fn check_sentences(cases: &[(&str, &str, &str)]) {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("drafts");
+    for (i, (_, _, text)) in cases.iter().enumerate() {
+        write(&dir, &format!("fall{i:02}.md"), &format!("{text}\n"));
+    }
+    let r = run_in(home.path(), &["check", "--json", dir.to_str().unwrap()]);
+    assert!(r.code <= 1, "{}", r.stderr);
+    let got = verdicts(&r.stdout);
+    let mut wrong = Vec::new();
+    for (i, (topic, want, text)) in cases.iter().enumerate() {
+        let v = &got[&(format!("fall{i:02}.md"), topic.to_string())];
+        if v != want {
+            wrong.push(format!("{topic}: want {want}, got {v}: {text}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn negation_and_modality_decide_between_coverage_and_conflict() {
+    check_sentences(&[
+        // Prohibitions, also negated and doubly negated, are coverage.
+        ("datenschutz", "abgedeckt", "Es ist nicht gestattet, personenbezogene Daten einzugeben."),
+        ("werkzeuge", "abgedeckt", "Private Konten sind keinesfalls zu verwenden."),
+        ("transparenz", "abgedeckt", "Eine Kennzeichnung ist nicht entbehrlich."),
+        ("datenschutz", "abgedeckt", "Niemand darf personenbezogene Daten in öffentliche Chatbots eingeben."),
+        ("datenschutz", "abgedeckt", "Personenbezogene Daten dürfen nicht eingegeben werden, solange das Werkzeug nicht freigegeben ist."),
+        ("datenschutz", "abgedeckt", "Personenbezogene Daten dürfen weder eingegeben noch hochgeladen werden."),
+        ("datenqualitaet", "abgedeckt", "Es ist nicht zulässig, auf die Prüfung von Richtigkeit, Vollständigkeit und Ausgewogenheit zu verzichten."),
+        ("datenqualitaet", "abgedeckt", "Ergebnisse dürfen nicht ohne Prüfung übernommen werden."),
+        ("verantwortung", "abgedeckt", "Bescheide werden nicht automatisiert erlassen."),
+        ("amtsgeheimnis", "abgedeckt", "Vertrauliche Unterlagen und interne Vermerke sind keinesfalls in externe Werkzeuge hochzuladen."),
+        // Permissions, exceptions and "kann entfallen" contradict the guideline.
+        ("datenschutz", "widerspruechlich", "Personenbezogene Daten dürfen eingegeben werden, wenn es schnell gehen muss."),
+        ("datenschutz", "widerspruechlich", "Es ist nicht untersagt, Bürgerdaten in ChatGPT einzugeben."),
+        ("amtsgeheimnis", "widerspruechlich", "In begründeten Einzelfällen dürfen auch vertrauliche Unterlagen in externe Dienste hochgeladen werden."),
+        ("transparenz", "widerspruechlich", "Eine Kennzeichnung kann entfallen, wenn die Sachbearbeitung sie für entbehrlich hält."),
+        ("transparenz", "widerspruechlich", "Eine Kennzeichnung ist nicht notwendig, auch nicht gegenüber Bürgerinnen und Bürgern."),
+        ("datenqualitaet", "widerspruechlich", "Ergebnisse können ohne weitere Prüfung verwendet werden."),
+        ("verantwortung", "widerspruechlich", "Einfache Bescheide darf die KI automatisch erlassen."),
+        ("werkzeuge", "widerspruechlich", "BYOD ist ausdrücklich erlaubt, ihr könnt das Tool auch auf dem privaten Smartphone nutzen."),
+        ("urheberrecht", "widerspruechlich", "Zeitungsartikel dürfen ohne Rücksicht auf Urheberrechte hochgeladen werden."),
+        // FAQ answers take their modality from the question.
+        ("datenschutz", "abgedeckt", "**Darf ich Namen von Bürgern eingeben?** Nein."),
+        ("datenschutz", "widerspruechlich", "**Darf ich Namen von Bürgern eingeben?** Ja, wenn es eilt."),
+        // Mentions without a rule are partial; nothing is missing.
+        ("datenschutz", "teilweise", "Der Datenschutz ist selbstverständlich zu beachten."),
+        ("qualifizierung", "teilweise", "Es empfiehlt sich, an einer Fortbildung zu KI teilzunehmen."),
+        ("datenschutz", "fehlt", "Die Dienstanweisung tritt am 1. März 2026 in Kraft."),
+    ]);
+}
+
+#[test]
+fn eval_meets_the_targets_on_the_labelled_drafts() {
+    let home = tempfile::tempdir().unwrap();
+    let labels = repo("tests/data/entwuerfe/labels.toml");
+    let r = run_in(
+        home.path(),
+        &[
+            "check",
+            "--eval",
+            labels.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    let score = |v: &str| {
+        report["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["verdict"] == v)
+            .unwrap()
+            .clone()
+    };
+    let fehlt = score("fehlt");
+    assert!(fehlt["recall"].as_f64().unwrap() >= 0.95, "{fehlt}");
+    assert!(fehlt["precision"].as_f64().unwrap() >= 0.9, "{fehlt}");
+    assert!(
+        report["accuracy"].as_f64().unwrap() >= 0.85,
+        "{}",
+        report["accuracy"]
+    );
+    let planted = report["planted"].as_array().unwrap();
+    assert_eq!(planted.len(), 12);
+    let missed: Vec<&Value> = planted.iter().filter(|p| p["found"] != true).collect();
+    assert!(missed.is_empty(), "{missed:?}");
+    let in_negations: Vec<&Value> = report["unexpected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["datei"] == "06-verneinungen.md")
+        .collect();
+    assert!(in_negations.is_empty(), "{in_negations:?}");
+    // The text form shows the confusion matrix and the planted contradictions.
+    let text = run_in(home.path(), &["check", "--eval", labels.to_str().unwrap()]);
+    assert!(
+        text.stdout.contains("Konfusionsmatrix")
+            && text
+                .stdout
+                .contains("Eingebaute Widersprüche gefunden: 12 von 12"),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn exit_codes_follow_core_topics_and_fail_on() {
+    let home = tempfile::tempdir().unwrap();
+    let complete = repo("tests/data/entwuerfe/01-vollstaendig.md");
+    let gaps = repo("tests/data/entwuerfe/11-nur-organisatorisch.md");
+    let r = run_in(home.path(), &["check", complete.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let r = run_in(home.path(), &["check", gaps.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("fehlt") && !r.stdout.contains("\x1b["),
+        "plain text in a pipe: {}",
+        r.stdout
+    );
+    let r = run_in(
+        home.path(),
+        &[
+            "check",
+            "--fail-on",
+            "widerspruechlich",
+            gaps.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run_in(
+        home.path(),
+        &["check", "--fail-on", "vielleicht", gaps.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("unbekanntes Verdikt `vielleicht`"),
+        "{}",
+        r.stderr
+    );
+    let r = run_in(
+        home.path(),
+        &[
+            "check",
+            home.path().join("gibt-es-nicht.md").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("gibt-es-nicht.md") && r.stderr.contains("gibt es nicht"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_broken_file_in_a_batch_is_reported_and_skipped() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("entwuerfe");
+    write(
+        &dir,
+        "gut.md",
+        "# Regeln\n\nPersonenbezogene Daten dürfen nicht eingegeben werden.\n",
+    );
+    write(&dir, "leer.md", "");
+    write(&dir, "notiz.xyz", "wird ignoriert");
+    let r = run_in(home.path(), &["check", "--json", dir.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("leer.md") && r.stderr.contains("keinen Text"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("notiz.xyz"));
+    let lines = json_lines(&r.stdout);
+    let drafts: Vec<&Value> = lines.iter().filter(|l| l["type"] == "draft").collect();
+    assert_eq!(drafts.len(), 1);
+    assert!(drafts[0]["path"].as_str().unwrap().ends_with("gut.md"));
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert!(summary["failures"][0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("leer.md"));
+}
+
+#[test]
+fn json_lines_have_the_documented_shape() {
+    let home = tempfile::tempdir().unwrap();
+    let draft = repo("tests/data/entwuerfe/10-subtile-konflikte.md");
+    let r = run_in(
+        home.path(),
+        &["check", "--format", "json", draft.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let lines = json_lines(&r.stdout);
+    assert_eq!(lines.len(), 2);
+    let d = &lines[0];
+    assert_eq!(d["type"], "draft");
+    assert!(d["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("10-subtile-konflikte.md"));
+    let findings = d["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 16);
+    let f = findings
+        .iter()
+        .find(|f| f["topic"] == "transparenz")
+        .unwrap();
+    assert_eq!(f["verdict"], "widerspruechlich");
+    let e = &f["evidence"][0];
+    assert!(
+        e["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("(2) Eine Kennzeichnung kann entfallen"),
+        "{e}"
+    );
+    assert_eq!(e["section"], "§ 7 Kennzeichnung");
+    assert!(e["page"].is_null());
+    let l = &f["leitfaden"];
+    assert!(
+        l["title"].is_string()
+            && l["section"].is_string()
+            && !l["text"].as_str().unwrap().is_empty()
+    );
+    assert_eq!(l["path"], "corpus/leitfaden/transparenz.md");
+    let missing = findings
+        .iter()
+        .find(|f| f["topic"] == "urheberrecht")
+        .unwrap();
+    assert_eq!(missing["verdict"], "fehlt");
+    assert!(missing["evidence"].as_array().unwrap().is_empty());
+    assert!(missing["leitfaden"]["section"]
+        .as_str()
+        .unwrap()
+        .starts_with("Formulierungsvorschlag"));
+    let s = &lines[1];
+    assert_eq!(s["type"], "summary");
+    assert_eq!(s["drafts"], 1);
+    assert_eq!(s["totals"]["widerspruechlich"], 3);
+    assert_eq!(s["topics"].as_array().unwrap().len(), 16);
+}
+
+#[test]
+fn html_report_is_self_contained_and_printable() {
+    let home = tempfile::tempdir().unwrap();
+    let a = repo("tests/data/entwuerfe/03-freizuegig.md");
+    let b = repo("tests/data/entwuerfe/12-kleine-gemeinde.txt");
+    let out = home.path().join("berichte");
+    let r = run_in(
+        home.path(),
+        &[
+            "check",
+            "--format",
+            "html",
+            "--out",
+            out.to_str().unwrap(),
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "03-freizuegig.html",
+            "12-kleine-gemeinde.html",
+            "uebersicht.html"
+        ]
+    );
+    for name in &names {
+        let html = std::fs::read_to_string(out.join(name)).unwrap();
+        assert!(
+            html.starts_with("<!DOCTYPE html>")
+                && html.contains("<style>")
+                && html.contains("@media print"),
+            "{name}"
+        );
+        for attr in [
+            "src=\"http",
+            "href=\"http",
+            "src='http",
+            "href='http",
+            "<link",
+            "<script",
+            "url(",
+            "@import",
+        ] {
+            assert!(!html.contains(attr), "{name} contains {attr}");
+        }
+    }
+    let report = std::fs::read_to_string(out.join("03-freizuegig.html")).unwrap();
+    assert!(
+        report.contains("widersprüchlich")
+            && report.contains("Im Leitfaden")
+            && report.contains("Was zu ergänzen")
+    );
+    assert!(
+        report.contains("dürfen auch Namen, Anschriften und Geburtsdaten"),
+        "quotes the draft"
+    );
+    let summary = std::fs::read_to_string(out.join("uebersicht.html")).unwrap();
+    assert!(summary.contains("href=\"03-freizuegig.html\""));
+}
+
+#[test]
+fn markdown_csv_and_batch_matrix() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = repo("tests/data/entwuerfe");
+    let r = run_in(home.path(), &["check", dir.to_str().unwrap()]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("Übersicht: 16 Entwürfe × 16 Themen"),
+        "{}",
+        r.stdout
+    );
+    let md = run_in(
+        home.path(),
+        &[
+            "check",
+            "--format",
+            "md",
+            dir.join("14-ein-konflikt.md").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        md.stdout.starts_with("# Prüfbericht")
+            && md
+                .stdout
+                .contains("| Urheberrecht | Kern | ✗ widersprüchlich |"),
+        "{}",
+        md.stdout
+    );
+    let csv = run_in(
+        home.path(),
+        &[
+            "check",
+            "--format",
+            "csv",
+            dir.join("14-ein-konflikt.md").to_str().unwrap(),
+        ],
+    );
+    let rows: Vec<&str> = csv.stdout.lines().collect();
+    assert_eq!(
+        rows[0],
+        "datei;thema;titel;gewicht;bewertung;fundstelle;seite;beleg"
+    );
+    assert_eq!(rows.len(), 17);
+    assert!(rows
+        .iter()
+        .any(|r| r.contains(";urheberrecht;Urheberrecht;kern;widerspruechlich;")));
+}
+
+#[test]
+fn own_catalogue_adds_topics_and_rejects_bad_ids() {
+    let home = tempfile::tempdir().unwrap();
+    let draft = write(
+        home.path(),
+        "entwurf.md",
+        "# Regeln\n\nAlle Texte sind barrierefrei zu gestalten.\n",
+    );
+    let katalog = write(
+        home.path(),
+        "katalog.toml",
+        "[[thema]]\nid = \"barrierefreiheit\"\ntitel = \"Barrierefreiheit\"\ngewicht = \"ergaenzend\"\nerklaerung = \"Der Entwurf verlangt barrierefreie Texte.\"\nempfehlung = \"Ergänzen Sie Barrierefreiheit.\"\n[thema.begriffe]\nbf = [\"barrierefrei*\"]\n[[thema.merkmal]]\nname = \"pflicht\"\nwenn = [\"bf\"]\nhaltung = [\"verbindlich\"]\n",
+    );
+    let r = run_in(
+        home.path(),
+        &[
+            "check",
+            "--json",
+            "--katalog",
+            katalog.to_str().unwrap(),
+            draft.to_str().unwrap(),
+        ],
+    );
+    assert!(r.code <= 1, "{}", r.stderr);
+    let v = verdicts(&r.stdout);
+    assert_eq!(
+        v[&("entwurf.md".to_string(), "barrierefreiheit".to_string())],
+        "abgedeckt"
+    );
+    assert_eq!(v.len(), 17);
+    let bad = write(home.path(), "falsch.toml", "[[thema]]\nid = \"Falsch\"\ntitel = \"x\"\ngewicht = \"kern\"\nerklaerung = \"x\"\nempfehlung = \"x\"\n[[thema.merkmal]]\nname = \"a\"\nwenn = [\"ki\"]\n");
+    let r = run_in(
+        home.path(),
+        &[
+            "check",
+            "--katalog",
+            bad.to_str().unwrap(),
+            draft.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("falsch.toml") && r.stderr.contains("Falsch"),
+        "{}",
+        r.stderr
+    );
+}
