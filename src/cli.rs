@@ -18,6 +18,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "LEITPLANKE_INDEX", value_name = "ORDNER")]
     pub index: Option<PathBuf>,
 
+    /// Modellordner (Vorgabe: Datenverzeichnis des Benutzers, z. B. ~/.local/share/leitplanke/modelle)
+    #[arg(long, global = true, env = "LEITPLANKE_MODELS", value_name = "ORDNER")]
+    pub modelle: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -37,6 +41,37 @@ pub enum Command {
     /// Entwürfe gegen den Prüfkatalog prüfen: abgedeckt, teilweise, fehlt, widersprüchlich
     #[command(alias = "pruefen")]
     Check(CheckArgs),
+    /// Lokale Modelle anzeigen und (einmalig, mit Internet) laden
+    #[command(alias = "modelle")]
+    Models(ModelsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    #[command(subcommand)]
+    pub command: ModelsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Installierte Modelle mit Größe, Architektur, Quantisierung, Lizenz und SHA-256
+    #[command(alias = "liste")]
+    List {
+        /// Stattdessen die empfohlenen Modelle des Katalogs zeigen
+        #[arg(long)]
+        katalog: bool,
+        /// Ausgabe als JSON Lines
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ein Modell von Hugging Face laden: der einzige Befehl, der das Netz benutzt
+    #[command(alias = "laden")]
+    Pull {
+        /// Name aus dem Katalog (z. B. qwen2.5-1.5b) oder Repository (ORGANISATION/NAME)
+        name: String,
+        /// Datei im Repository (nötig, wenn das Repository nicht im Katalog steht)
+        datei: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -60,6 +95,27 @@ pub struct AskArgs {
     /// Ausgabe als JSON Lines (eine Nachricht je Zeile)
     #[arg(long)]
     pub json: bool,
+    /// Eine Antwort mit diesem lokalen Sprachmodell formulieren (Name im Modellordner oder Pfad einer GGUF-Datei)
+    #[arg(long, env = "LEITPLANKE_MODELL", value_name = "NAME|PFAD")]
+    pub modell: Option<String>,
+    /// Temperatur der Textgenerierung (0 = immer die wahrscheinlichste Fortsetzung)
+    #[arg(long, default_value_t = 0.0, value_name = "WERT")]
+    pub temperatur: f64,
+    /// Startwert des Zufallsgenerators (nur bei Temperatur > 0 wirksam)
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Höchstzahl erzeugter Tokens
+    #[arg(long, default_value_t = 384, value_name = "N")]
+    pub max_tokens: usize,
+    /// Rechenkerne für das Modell (Vorgabe: alle)
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Prompt und Messwerte (Tokens, Zeit bis zum ersten Token, Tokens/s) ausgeben
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+    /// Nur die Wortsuche (BM25) verwenden, auch wenn ein Einbettungsmodell installiert ist
+    #[arg(long)]
+    pub nur_lexikalisch: bool,
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +140,9 @@ pub struct IndexArgs {
     /// Ausgabe als JSON Lines
     #[arg(long)]
     pub json: bool,
+    /// Keine Bedeutungsvektoren berechnen, auch wenn ein Einbettungsmodell installiert ist
+    #[arg(long)]
+    pub nur_lexikalisch: bool,
 }
 
 #[derive(Debug, Args)]
@@ -108,6 +167,12 @@ pub struct EvalArgs {
     /// (misst in einem temporären Index)
     #[arg(long, value_name = "SCHRITTE")]
     pub analyse: Option<String>,
+    /// Nur die Wortsuche messen, auch wenn ein Einbettungsmodell installiert ist
+    #[arg(long)]
+    pub nur_lexikalisch: bool,
+    /// Verfahren der hybriden Suche: "gewichtet:0.6" (Vorgabe) oder "rrf:60"
+    #[arg(long, value_name = "VERFAHREN")]
+    pub fusion: Option<String>,
 }
 
 /// Ausgabeformate von `check`.

@@ -11,35 +11,68 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use cli::{AskArgs, CheckArgs, CheckFormat, Cli, Command, EvalArgs, IndexArgs, KindArg, ListArgs};
-use leitplanke::answer::extractive_answer;
-use leitplanke::eval::{beir, evaluate, load_questions, AnalysisVariant};
+use cli::{
+    AskArgs, CheckArgs, CheckFormat, Cli, Command, EvalArgs, IndexArgs, KindArg, ListArgs,
+    ModelsArgs, ModelsCommand,
+};
+use leitplanke::answer::{extractive_answer, grounded};
+use leitplanke::eval::{beir, evaluate, load_questions, AnalysisVariant, DenseEval};
 use leitplanke::index::update::{index_paths, IndexOptions, Progress};
+use leitplanke::index::vectors::{self, Vectors};
 use leitplanke::index::Store;
 use leitplanke::ingest::DocKind;
 use leitplanke::report::{self, Style};
-use leitplanke::retrieve::{search, KindFilter, Ranking, SearchRequest};
+use leitplanke::retrieve::{search, Dense, Fusion, KindFilter, Ranking, SearchRequest};
 use leitplanke::Exit;
+use leitplanke::{embed, model, modeldir};
 
 /// Settings resolved from arguments and environment; no clap types.
 struct Settings {
     index_dir: PathBuf,
+    models_dir: PathBuf,
     style: Style,
+    /// When the process started (for time-to-first-token).
+    started: Instant,
 }
 
 impl Settings {
-    fn resolve(cli: &Cli, _started: Instant) -> Result<Settings> {
+    fn resolve(cli: &Cli, started: Instant) -> Result<Settings> {
         let index_dir = match &cli.index {
             Some(dir) => dir.clone(),
             None => dirs::data_dir()
                 .map(|d| d.join("leitplanke").join("index"))
                 .context("kein Datenverzeichnis gefunden; bitte `--index ORDNER` angeben oder LEITPLANKE_INDEX setzen")?,
         };
+        let models_dir = match &cli.modelle {
+            Some(dir) => dir.clone(),
+            None => dirs::data_dir()
+                .map(|d| d.join("leitplanke").join("modelle"))
+                .context("kein Datenverzeichnis gefunden; bitte `--modelle ORDNER` angeben oder LEITPLANKE_MODELS setzen")?,
+        };
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         Ok(Settings {
             index_dir,
+            models_dir,
             style: Style { color },
+            started,
         })
+    }
+
+    /// The embedding model for hybrid search, when one is installed and
+    /// not switched off. A broken model is reported and lexical search used.
+    fn embedder(&self, lexical_only: bool) -> Option<embed::Embedder> {
+        if lexical_only {
+            return None;
+        }
+        let dir = modeldir::find_embedding(&self.models_dir)?;
+        embed::init_threads(None);
+        match embed::Embedder::load(&dir) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                eprintln!("Warnung: {e}\nhint: es wird nur die Wortsuche verwendet");
+                None
+            }
+        }
     }
 
     fn open_store(&self) -> Result<Store> {
@@ -82,6 +115,7 @@ fn run(cli: Cli, started: Instant) -> Result<Exit> {
         Command::List(args) => list(&settings, args),
         Command::Eval(args) => eval(&settings, args),
         Command::Check(args) => check(&settings, args),
+        Command::Models(args) => models(&settings, args),
     }
 }
 
@@ -99,6 +133,14 @@ fn ask(settings: &Settings, args: AskArgs) -> Result<Exit> {
     let start = Instant::now();
     let question = args.frage.join(" ");
     let store = settings.open_store()?;
+    let hybrid = match settings.embedder(args.nur_lexikalisch) {
+        Some(embedder) => {
+            let vectors = sync_vectors(&store, &embedder, !args.json)?;
+            let query = embedder.embed_queries(&[question.as_str()])?.remove(0);
+            Some((vectors, query))
+        }
+        None => None,
+    };
     let request = SearchRequest {
         question: &question,
         top_k: args.top_k.max(1),
@@ -106,33 +148,55 @@ fn ask(settings: &Settings, args: AskArgs) -> Result<Exit> {
             .kind
             .map_or(KindFilter::Default, |k| KindFilter::Only(kind(k))),
         ranking: Ranking::default(),
-        dense: None,
+        dense: hybrid.as_ref().map(|(vectors, query)| Dense {
+            query,
+            vectors,
+            fusion: Fusion::default(),
+        }),
     };
     let mut result = search(&store, &request)?;
     let relevant = result.is_relevant();
-    let answer = if relevant {
+    let extractive = if relevant {
         extractive_answer(&store.analyzer, &result.terms, &result.hits)
     } else {
         None
     };
+    // Abstain before any model is loaded when the evidence is not sufficient.
+    let draft = match (&args.modell, relevant) {
+        (Some(name), true) => Some(draft(settings, &args, name, &question, &result)?),
+        _ => None,
+    };
+    let nothing = if args.modell.is_some() {
+        grounded::NO_BASIS
+    } else {
+        report::ask::NOTHING_FOUND
+    };
     if args.json {
-        let mut lines = report::ask::render_json(&question, &result, answer.as_ref(), relevant);
+        let mut lines = report::ask::render_json(&question, &result, extractive.as_ref(), relevant);
+        if let Some(d) = &draft {
+            lines.push(report::ask::draft_json(d));
+        }
         lines.push(
             serde_json::json!({"type": "summary", "hits": result.hits.len(),
             "relevant": relevant, "elapsed_ms": start.elapsed().as_secs_f64() * 1000.0}),
         );
         print_json_lines(&lines)?;
     } else if relevant {
+        // With a grounded draft, the extractive answer is not needed beside it.
+        let shown = match &draft {
+            Some(d) if d.checked.is_grounded() => None,
+            _ => extractive.as_ref(),
+        };
         let text = report::ask::render_terminal(
             &store.analyzer,
             &question,
             &result,
-            answer.as_ref(),
+            shown,
             settings.style,
         );
         std::io::stdout().write_all(text.as_bytes())?;
     } else {
-        println!("{}", report::ask::NOTHING_FOUND);
+        println!("{nothing}");
         result.hits.truncate(3);
         if !result.hits.is_empty() {
             println!("Am nächsten kommen (wenig Übereinstimmung):");
@@ -142,6 +206,177 @@ fn ask(settings: &Settings, args: AskArgs) -> Result<Exit> {
         }
     }
     Ok(if relevant { Exit::Ok } else { Exit::Findings })
+}
+
+/// Loads the model, drafts a cited answer (streamed to the terminal unless
+/// `--json`), and prints the check of its citations.
+fn draft(
+    settings: &Settings,
+    args: &AskArgs,
+    name: &str,
+    question: &str,
+    result: &leitplanke::retrieve::SearchResult,
+) -> Result<grounded::Draft> {
+    let path = modeldir::resolve_gguf(&settings.models_dir, name)?;
+    model::init_threads(args.threads);
+    let load_start = Instant::now();
+    let mut llm = model::GgufModel::load(&path, args.threads)?;
+    let load_secs = load_start.elapsed().as_secs_f64();
+    let opts = model::GenOptions {
+        max_tokens: args.max_tokens.max(1),
+        temperature: args.temperatur.max(0.0),
+        seed: args.seed,
+    };
+    let style = settings.style;
+    let stream = !args.json;
+    let mut out = std::io::stdout().lock();
+    if stream {
+        writeln!(
+            out,
+            "{} {}",
+            style.bold("Antwort des Sprachmodells"),
+            style.dim(&format!(
+                "({}, Entwurf: bitte an den Fundstellen prüfen):",
+                llm.name()
+            ))
+        )?;
+    }
+    let mut first_token: Option<f64> = None;
+    let started = settings.started;
+    let mut write_err = None;
+    let mut on_token = |piece: &str| {
+        first_token.get_or_insert_with(|| started.elapsed().as_secs_f64());
+        if stream && write_err.is_none() {
+            if let Err(e) = out.write_all(piece.as_bytes()).and_then(|_| out.flush()) {
+                write_err = Some(e);
+            }
+        }
+    };
+    let d = grounded::draft_answer(&mut llm, question, &result.hits, &opts, &mut on_token)?;
+    if let Some(e) = write_err {
+        return Err(e.into());
+    }
+    if args.verbose {
+        eprintln!(
+            "--- Prompt ---\n{}\n--- Ende des Prompts ---",
+            llm.render_prompt(&d.prompt.messages)?
+        );
+        let s = &d.stats;
+        let tps = |n: usize, secs: f64| if secs > 0.0 { n as f64 / secs } else { 0.0 };
+        eprintln!(
+            "Modell {} ({}), geladen in {:.2} s; Prompt: {} Tokens, {:.1} Tokens/s; Zeit bis zum ersten Token: {:.2} s ab Prozessstart; Antwort: {} Tokens, {:.1} Tokens/s; gesamt {:.2} s",
+            llm.name(),
+            path.display(),
+            load_secs,
+            s.prompt_tokens,
+            tps(s.prompt_tokens, s.prompt_secs),
+            first_token.unwrap_or(0.0),
+            s.generated_tokens,
+            tps(s.generated_tokens, s.gen_secs),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    if stream {
+        let hits: Vec<&leitplanke::retrieve::Hit> = result.hits.iter().collect();
+        out.write_all(b"\n")?;
+        out.write_all(report::ask::render_draft_check(&d, &hits, style).as_bytes())?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+    }
+    Ok(d)
+}
+
+fn models(settings: &Settings, args: ModelsArgs) -> Result<Exit> {
+    let dir = &settings.models_dir;
+    match args.command {
+        ModelsCommand::List {
+            katalog: true,
+            json,
+        } => {
+            let installed = modeldir::installed(dir);
+            let entries = modeldir::catalogue();
+            if json {
+                let lines: Vec<serde_json::Value> = entries
+                    .iter()
+                    .map(|e| report::models::catalogue_json(e, &installed))
+                    .collect();
+                print_json_lines(&lines)?;
+            } else {
+                print!(
+                    "{}",
+                    report::models::catalogue_terminal(&entries, &installed, settings.style)
+                );
+            }
+            Ok(Exit::Ok)
+        }
+        ModelsCommand::List {
+            katalog: false,
+            json,
+        } => {
+            let infos = modeldir::describe_all(dir);
+            if json {
+                let lines: Vec<serde_json::Value> =
+                    infos.iter().map(report::models::info_json).collect();
+                print_json_lines(&lines)?;
+            } else {
+                print!(
+                    "{}",
+                    report::models::list_terminal(dir, &infos, settings.style)
+                );
+            }
+            Ok(Exit::Ok)
+        }
+        ModelsCommand::Pull { name, datei } => {
+            let (repo, files) = modeldir::pull_plan(&name, datei.as_deref())?;
+            eprintln!(
+                "Lade {} ({}) nach `{}` …",
+                repo,
+                files.join(", "),
+                dir.display()
+            );
+            let paths = modeldir::pull(dir, &repo, &files)?;
+            for p in paths {
+                println!("{}", p.display());
+            }
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+/// Brings the chunk vectors of `store` up to date (only chunks without a
+/// vector are embedded) and returns them.
+fn sync_vectors(store: &Store, embedder: &embed::Embedder, show_progress: bool) -> Result<Vectors> {
+    let mut vectors = Vectors::load(&store.dir).unwrap_or_default();
+    let pending = vectors::pending(store, &mut vectors, &embedder.model_id(), embedder.dim())?;
+    if pending.is_empty() {
+        return Ok(vectors);
+    }
+    let show = show_progress && std::io::stderr().is_terminal();
+    if show_progress {
+        eprintln!(
+            "Bedeutungsvektoren für {} Textteile werden berechnet (einmalig je Textteil) …",
+            pending.len()
+        );
+    }
+    let texts: Vec<&str> = pending.iter().map(|p| p.text.as_str()).collect();
+    let start = Instant::now();
+    let mut progress = |done: usize, total: usize| {
+        if show {
+            eprint!(
+                "\r\x1b[2KBedeutungsvektoren: {done}/{total} Textteile · {:.0} s",
+                start.elapsed().as_secs_f64()
+            );
+        }
+    };
+    let computed = embedder.embed_passages(&texts, &mut progress)?;
+    if show {
+        eprint!("\r\x1b[2K");
+    }
+    for (p, v) in pending.into_iter().zip(computed) {
+        vectors.push(p.r, &v);
+    }
+    vectors.save(&store.dir)?;
+    Ok(vectors)
 }
 
 fn compile_globs(patterns: &[String]) -> Result<Vec<glob::Pattern>> {
@@ -158,6 +393,9 @@ fn index(settings: &Settings, args: IndexArgs) -> Result<Exit> {
     }
     let mut store = settings.open_store()?;
     if args.pfade.is_empty() {
+        if let Some(embedder) = settings.embedder(args.nur_lexikalisch) {
+            sync_vectors(&store, &embedder, !args.json)?;
+        }
         eprintln!("Der mitgelieferte Leitfaden ist indexiert. Eigene Regelungen: `leitplanke index PFAD...`");
         return Ok(Exit::Ok);
     }
@@ -178,6 +416,9 @@ fn index(settings: &Settings, args: IndexArgs) -> Result<Exit> {
     let summary = index_paths(&mut store, &args.pfade, &options, &mut bar)?;
     if show_progress {
         eprint!("\r\x1b[2K");
+    }
+    if let Some(embedder) = settings.embedder(args.nur_lexikalisch) {
+        sync_vectors(&store, &embedder, !args.json)?;
     }
     for line in report::indexing::problems(&summary) {
         eprintln!("{line}");
@@ -253,24 +494,60 @@ fn eval(settings: &Settings, args: EvalArgs) -> Result<Exit> {
         .map(AnalysisVariant::parse)
         .transpose()
         .map_err(|e| anyhow::anyhow!("--analyse: {e}"))?;
+    let fusion = match &args.fusion {
+        Some(spec) => Fusion::parse(spec).map_err(|e| anyhow::anyhow!("--fusion: {e}"))?,
+        None => Fusion::default(),
+    };
+    let embedder = settings.embedder(args.nur_lexikalisch);
+    let mode = match &embedder {
+        Some(e) => format!("hybrid ({}, {})", e.model_id(), fusion_label(fusion)),
+        None => "lexikalisch".to_string(),
+    };
     if beir::is_beir_dir(&args.pfad) {
-        return eval_beir(&args, ranking, variant);
+        return eval_beir(&args, ranking, variant, embedder.as_ref(), fusion, &mode);
     }
     let questions = load_questions(&args.pfad)?;
-    let report = match variant {
-        // A variant analyzer needs its own index of the bundled corpus.
+    // A variant analyzer needs its own index of the bundled corpus.
+    let temp = match variant {
         Some(v) => {
             let mut temp = beir::TempIndex::new(v.analyzer(std::iter::empty()))?;
             temp.store.ensure_bundled()?;
-            evaluate(&temp.store, &questions, ranking)?
+            Some(temp)
         }
-        None => evaluate(&settings.open_store()?, &questions, ranking)?,
+        None => None,
     };
+    let own;
+    let store = match &temp {
+        Some(t) => &t.store,
+        None => {
+            own = settings.open_store()?;
+            &own
+        }
+    };
+    let vectors = match &embedder {
+        Some(e) => Some(sync_vectors(store, e, !args.json)?),
+        None => None,
+    };
+    let embed_query = |q: &str| -> Vec<f32> {
+        embedder
+            .as_ref()
+            .and_then(|e| e.embed_queries(&[q]).ok())
+            .and_then(|mut v| v.pop())
+            .unwrap_or_default()
+    };
+    let dense = vectors.as_ref().map(|v| DenseEval {
+        vectors: v,
+        embed: &embed_query,
+        fusion,
+    });
+    let report = evaluate(store, &questions, ranking, dense)?;
     if args.json {
-        println!("{}", serde_json::to_string(&report)?);
+        let mut v = serde_json::to_value(&report)?;
+        v["mode"] = serde_json::json!(mode);
+        println!("{v}");
         return Ok(Exit::Ok);
     }
-    println!("Fragendatei `{}`, Modus: lexikalisch", args.pfad.display());
+    println!("Fragendatei `{}`, Modus: {mode}", args.pfad.display());
     print_metrics(&report.metrics);
     if !report.misses.is_empty() {
         println!("\nNicht unter den ersten 3 ({}):", report.misses.len());
@@ -286,7 +563,21 @@ fn eval(settings: &Settings, args: EvalArgs) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-fn eval_beir(args: &EvalArgs, ranking: Ranking, variant: Option<AnalysisVariant>) -> Result<Exit> {
+fn fusion_label(f: Fusion) -> String {
+    match f {
+        Fusion::Rrf { k } => format!("RRF k={k}"),
+        Fusion::Weighted { dense_weight } => format!("gewichtet {dense_weight}"),
+    }
+}
+
+fn eval_beir(
+    args: &EvalArgs,
+    ranking: Ranking,
+    variant: Option<AnalysisVariant>,
+    embedder: Option<&embed::Embedder>,
+    fusion: Fusion,
+    mode: &str,
+) -> Result<Exit> {
     let set = beir::load(&args.pfad)?;
     let start = Instant::now();
     let analyzer = match variant {
@@ -298,18 +589,33 @@ fn eval_beir(args: &EvalArgs, ranking: Ranking, variant: Option<AnalysisVariant>
         None => leitplanke::analysis::Analyzer::standard(),
     };
     let index = beir::index_passages(&set, analyzer)?;
+    let vectors = match embedder {
+        Some(e) => Some(sync_vectors(&index.store, e, !args.json)?),
+        None => None,
+    };
     let index_secs = start.elapsed().as_secs_f64();
-    let metrics = beir::evaluate_lexical(&index, &set, ranking)?;
+    let embed_query = |q: &str| -> Vec<f32> {
+        embedder
+            .and_then(|e| e.embed_queries(&[q]).ok())
+            .and_then(|mut v| v.pop())
+            .unwrap_or_default()
+    };
+    let dense = vectors.as_ref().map(|v| DenseEval {
+        vectors: v,
+        embed: &embed_query,
+        fusion,
+    });
+    let metrics = beir::evaluate_set(&index, &set, ranking, dense)?;
     if args.json {
         println!(
             "{}",
-            serde_json::json!({"set": set.name, "mode": "lexikalisch", "passages": set.passages.len(),
+            serde_json::json!({"set": set.name, "mode": mode, "passages": set.passages.len(),
                 "index_secs": index_secs, "metrics": metrics})
         );
         return Ok(Exit::Ok);
     }
     println!(
-        "BEIR-Ordner `{}`: {} Passagen (indexiert in {:.1} s), Modus: lexikalisch",
+        "BEIR-Ordner `{}`: {} Passagen (indexiert in {:.1} s), Modus: {mode}",
         args.pfad.display(),
         set.passages.len(),
         index_secs

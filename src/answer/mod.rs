@@ -3,5 +3,6 @@
 //! the passage each came from.
 
 mod extractive;
+pub mod grounded;
 
 pub use extractive::{extractive_answer, Answer, AnswerSentence};

@@ -10,11 +10,11 @@ use std::time::Instant;
 
 use serde::Deserialize;
 
-use super::{Judged, Metrics, MetricsBuilder};
+use super::{DenseEval, Judged, Metrics, MetricsBuilder};
 use crate::analysis::Analyzer;
 use crate::index::{DocEntry, IndexError, Store};
 use crate::ingest::{parse_text, DocKind, DocMeta, Document};
-use crate::retrieve::{search, KindFilter, Ranking, SearchRequest};
+use crate::retrieve::{search, Dense, KindFilter, Ranking, SearchRequest};
 
 /// Errors reading a BEIR folder, worded for the user.
 #[derive(Debug, thiserror::Error)]
@@ -234,14 +234,20 @@ pub fn ranked_passages(
     store: &Store,
     question: &str,
     ranking: Ranking,
+    dense: Option<DenseEval>,
     k: usize,
 ) -> Result<Vec<String>, IndexError> {
+    let query_vector = dense.map(|d| (d.embed)(question));
     let request = SearchRequest {
         question,
         top_k: k * 3,
         kinds: KindFilter::Only(DocKind::Kommunal),
         ranking,
-        dense: None,
+        dense: dense.zip(query_vector.as_deref()).map(|(d, v)| Dense {
+            query: v,
+            vectors: d.vectors,
+            fusion: d.fusion,
+        }),
     };
     let result = search(store, &request)?;
     let mut seen = HashSet::new();
@@ -270,16 +276,18 @@ pub fn judge(ranked: &[String], relevant: &HashSet<String>) -> Judged {
     }
 }
 
-/// Lexical evaluation of a BEIR set.
-pub fn evaluate_lexical(
+/// Evaluates a BEIR set, lexically or (with `dense`) hybrid. The latency
+/// includes embedding the question.
+pub fn evaluate_set(
     index: &TempIndex,
     set: &BeirSet,
     ranking: Ranking,
+    dense: Option<DenseEval>,
 ) -> Result<Metrics, BeirError> {
     let mut builder = MetricsBuilder::default();
     for q in &set.queries {
         let start = Instant::now();
-        let ranked = ranked_passages(&index.store, &q.text, ranking, 10)?;
+        let ranked = ranked_passages(&index.store, &q.text, ranking, dense, 10)?;
         let latency = start.elapsed().as_secs_f64() * 1000.0;
         builder.add(&judge(&ranked, &q.relevant), latency);
     }

@@ -12,8 +12,9 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::index::vectors::Vectors;
 use crate::index::{IndexError, Store};
-use crate::retrieve::{search, Hit, KindFilter, Ranking, SearchRequest};
+use crate::retrieve::{search, Dense, Fusion, Hit, KindFilter, Ranking, SearchRequest};
 use crate::text::slug;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -185,23 +186,38 @@ fn matches_ref(hit_ref: &str, expected: &str) -> bool {
     hit_ref == expected || hit_ref.ends_with(&format!("/{expected}"))
 }
 
-/// Runs every question against the index.
+/// The dense side of an evaluation: chunk vectors and the query embedder.
+#[derive(Clone, Copy)]
+pub struct DenseEval<'a> {
+    pub vectors: &'a Vectors,
+    pub embed: &'a dyn Fn(&str) -> Vec<f32>,
+    pub fusion: Fusion,
+}
+
+/// Runs every question against the index (hybrid when `dense` is given;
+/// the latency then includes embedding the question).
 pub fn evaluate(
     store: &Store,
     questions: &[Question],
     ranking: Ranking,
+    dense: Option<DenseEval>,
 ) -> Result<EvalReport, EvalError> {
     let mut builder = MetricsBuilder::default();
     let mut misses = Vec::new();
     for q in questions {
+        let start = Instant::now();
+        let query_vector = dense.map(|d| (d.embed)(&q.text));
         let request = SearchRequest {
             question: &q.text,
             top_k: 10,
             kinds: KindFilter::Default,
             ranking,
-            dense: None,
+            dense: dense.zip(query_vector.as_deref()).map(|(d, v)| Dense {
+                query: v,
+                vectors: d.vectors,
+                fusion: d.fusion,
+            }),
         };
-        let start = Instant::now();
         let result = search(store, &request)?;
         let latency = start.elapsed().as_secs_f64() * 1000.0;
         let labels: Vec<Option<usize>> = result

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::{wrap, Style};
 use crate::analysis::Analyzer;
+use crate::answer::grounded::Draft;
 use crate::answer::Answer;
 use crate::ingest::DocKind;
 use crate::retrieve::{Hit, SearchResult};
@@ -184,6 +185,7 @@ pub fn hit_json(hit: &Hit) -> Value {
         "citation": citation(hit),
         "matched_terms": hit.matched,
         "coverage": hit.coverage,
+        "dense_score": hit.dense_score,
     })
 }
 
@@ -214,4 +216,66 @@ pub fn render_json(
         }));
     }
     lines
+}
+
+/// The check of a drafted answer: removed markers, the unbelegt flag, and
+/// the cited sources with document, section and page.
+pub fn render_draft_check(draft: &Draft, hits: &[&Hit], style: Style) -> String {
+    let c = &draft.checked;
+    let mut out = String::new();
+    if !c.invalid.is_empty() {
+        let list: Vec<String> = c.invalid.iter().map(|n| format!("[{n}]")).collect();
+        out.push_str(&style.warn(&format!(
+            "Hinweis: Verweis {} entfernt – eine solche Fundstelle wurde dem Modell nicht gegeben.",
+            list.join(", ")
+        )));
+        out.push('\n');
+    }
+    if !c.is_grounded() {
+        out.push_str(&style.warn("UNBELEGT: Die Antwort des Modells nennt keine der Fundstellen. Verlassen Sie sich nicht darauf; maßgeblich sind die Kurzantwort und die Fundstellen unten."));
+        out.push('\n');
+    } else if c.uncited_sentences > 0 {
+        out.push_str(&style.dim(&format!(
+            "Hinweis: {} Satz/Sätze der Antwort ohne Beleg.",
+            c.uncited_sentences
+        )));
+        out.push('\n');
+    }
+    if !c.citations.is_empty() {
+        out.push_str(&style.bold("Belegt durch:"));
+        out.push('\n');
+        for n in &c.citations {
+            if let Some(hit) = draft
+                .prompt
+                .passages
+                .get(n - 1)
+                .and_then(|p| hits.iter().find(|h| h.rank == p.rank))
+            {
+                out.push_str(&format!("  [{n}] {}\n", citation(hit)));
+            }
+        }
+    }
+    out
+}
+
+/// The JSON message of a drafted answer.
+pub fn draft_json(draft: &Draft) -> Value {
+    let s = &draft.stats;
+    let tps = |n: usize, secs: f64| if secs > 0.0 { n as f64 / secs } else { 0.0 };
+    json!({
+        "type": "answer",
+        "mode": "modell",
+        "model": draft.model,
+        "text": draft.checked.text,
+        "raw": draft.raw,
+        "citations": draft.checked.citations,
+        "invalid_citations": draft.checked.invalid,
+        "uncited_sentences": draft.checked.uncited_sentences,
+        "belegt": draft.checked.is_grounded(),
+        "passages_given": draft.prompt.passages.iter().map(|p| json!({"rank": p.rank, "trimmed": p.trimmed})).collect::<Vec<_>>(),
+        "prompt_tokens": s.prompt_tokens,
+        "generated_tokens": s.generated_tokens,
+        "prompt_tokens_per_s": tps(s.prompt_tokens, s.prompt_secs),
+        "tokens_per_s": tps(s.generated_tokens, s.gen_secs),
+    })
 }

@@ -4,6 +4,7 @@
 pub mod ask;
 pub mod check;
 pub mod indexing;
+pub mod models;
 
 /// Terminal styling: ANSI colour only on a terminal and without `NO_COLOR`.
 #[derive(Debug, Clone, Copy)]

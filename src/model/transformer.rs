@@ -1,0 +1,483 @@
+//! Transformer forward pass for llama / qwen2 / qwen3 GGUF models.
+//!
+//! Q4_1 weight matrices keep their 4-bit blocks; every other GGUF type is converted to 8-bit
+//! blocks at load. Activations are held with 16-bit precision, and dot products run in our own
+//! AVX2/FMA kernels (`kernels.rs`, scalar fallback). Work is split over rows with rayon (our own
+//! pool, so the thread count is under our control).
+
+// SIMD kernels and disjoint parallel writes need `unsafe`; each block states its invariant.
+#![allow(unsafe_code)]
+
+use rayon::prelude::*;
+
+use super::kernels::{dot4, dot4_q4, dot4x2_q4, has_avx2, ActRows, Q4Rows, Q8Rows};
+
+pub(crate) enum WData {
+    Q8(Q8Rows),
+    Q4(Q4Rows),
+}
+
+/// Row-major quantized matrix: `rows` outputs, `cols` inputs.
+pub(crate) struct QMat {
+    pub rows: usize,
+    pub cols: usize,
+    pub q: WData,
+}
+
+impl QMat {
+    pub fn from_f32(rows: usize, cols: usize, data: &[f32], threads: usize) -> Self {
+        debug_assert_eq!(data.len(), rows * cols);
+        Self {
+            rows,
+            cols,
+            q: WData::Q8(Q8Rows::from_f32_threads(data, cols, threads)),
+        }
+    }
+
+    pub fn from_q4(rows: usize, cols: usize, q: Q4Rows) -> Self {
+        Self {
+            rows,
+            cols,
+            q: WData::Q4(q),
+        }
+    }
+
+    pub fn row_f32(&self, r: usize, out: &mut [f32]) {
+        match &self.q {
+            WData::Q8(q) => q.row_f32(r, out),
+            WData::Q4(q) => q.row_f32(r, out),
+        }
+    }
+
+    #[inline]
+    fn dot4(&self, rows: [usize; 4], x: &ActRows, t: usize, avx2: bool) -> [f32; 4] {
+        match &self.q {
+            WData::Q8(q) => dot4(q, rows, x, t, avx2),
+            WData::Q4(q) => dot4_q4(q, rows, x, t, avx2),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Family {
+    Llama,
+    Qwen2,
+    Qwen3,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub family: Family,
+    pub dim: usize,
+    pub n_layers: usize,
+    pub n_heads: usize,
+    pub n_kv_heads: usize,
+    pub head_dim: usize,
+    pub rope_dim: usize,
+    pub ffn_dim: usize,
+    pub eps: f32,
+    pub rope_base: f32,
+}
+
+pub(crate) struct Layer {
+    pub attn_norm: Vec<f32>,
+    pub wq: QMat,
+    pub wk: QMat,
+    pub wv: QMat,
+    pub wo: QMat,
+    pub bq: Option<Vec<f32>>,
+    pub bk: Option<Vec<f32>>,
+    pub bv: Option<Vec<f32>>,
+    pub q_norm: Option<Vec<f32>>,
+    pub k_norm: Option<Vec<f32>>,
+    pub ffn_norm: Vec<f32>,
+    pub w_gate: QMat,
+    pub w_up: QMat,
+    pub w_down: QMat,
+}
+
+pub(crate) struct Weights {
+    pub embd: QMat,
+    pub layers: Vec<Layer>,
+    pub out_norm: Vec<f32>,
+    /// None: tied to the embedding table.
+    pub output: Option<QMat>,
+    /// Llama 3.1 style per-dimension rope frequency factors.
+    pub rope_freqs: Option<Vec<f32>>,
+}
+
+pub(crate) struct Transformer {
+    pub cfg: Config,
+    pub w: Weights,
+    inv_freq: Vec<f32>,
+    k_cache: Vec<Vec<f32>>,
+    v_cache: Vec<Vec<f32>>,
+    pub pos: usize,
+    threads: usize,
+    avx2: bool,
+    exact: bool,
+    pool: Option<rayon::ThreadPool>,
+}
+
+#[derive(Clone, Copy)]
+struct SendPtr(*mut f32);
+unsafe impl Send for SendPtr {}
+unsafe impl Sync for SendPtr {}
+
+#[inline]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let ca = a.chunks_exact(8);
+    let cb = b.chunks_exact(8);
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            acc[l] = x[l].mul_add(y[l], acc[l]);
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+#[inline]
+fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
+    for (y, x) in y.iter_mut().zip(x) {
+        *y += a * x;
+    }
+}
+
+fn rms_norm(x: &[f32], w: &[f32], eps: f32, out: &mut [f32]) {
+    let ss = dot(x, x) / x.len() as f32;
+    let scale = 1.0 / (ss + eps).sqrt();
+    for ((o, x), w) in out.iter_mut().zip(x).zip(w) {
+        *o = x * scale * w;
+    }
+}
+
+fn rms_norm_inplace(x: &mut [f32], w: &[f32], eps: f32) {
+    let ss = dot(x, x) / x.len() as f32;
+    let scale = 1.0 / (ss + eps).sqrt();
+    for (x, w) in x.iter_mut().zip(w) {
+        *x *= scale * w;
+    }
+}
+
+impl Transformer {
+    pub fn new(cfg: Config, w: Weights, threads: usize) -> Self {
+        let half = cfg.rope_dim / 2;
+        let inv_freq = (0..half)
+            .map(|i| {
+                let f = 1.0 / cfg.rope_base.powf(2.0 * i as f32 / cfg.rope_dim as f32);
+                match &w.rope_freqs {
+                    Some(ff) if i < ff.len() => f / ff[i],
+                    _ => f,
+                }
+            })
+            .collect();
+        let threads = threads.max(1);
+        let pool = if threads > 1 {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .thread_name(|i| format!("llm-worker-{i}"))
+                .build()
+                .ok()
+        } else {
+            None
+        };
+        let n_layers = cfg.n_layers;
+        Self {
+            cfg,
+            w,
+            inv_freq,
+            k_cache: vec![Vec::new(); n_layers],
+            v_cache: vec![Vec::new(); n_layers],
+            pos: 0,
+            threads,
+            avx2: has_avx2() && std::env::var_os("LLMDEV_NO_SIMD").is_none(),
+            exact: std::env::var_os("LLMDEV_EXACT").is_some(),
+            pool,
+        }
+    }
+
+    pub fn reset(&mut self, reserve_tokens: usize) {
+        let kv_dim = self.cfg.n_kv_heads * self.cfg.head_dim;
+        for c in self.k_cache.iter_mut().chain(self.v_cache.iter_mut()) {
+            c.clear();
+            c.reserve(reserve_tokens * kv_dim);
+        }
+        self.pos = 0;
+    }
+
+    /// Run `n_tasks` tasks, in parallel when the model has more than one thread.
+    fn par_for(&self, n_tasks: usize, f: impl Fn(usize) + Sync + Send) {
+        if self.threads > 1 && n_tasks > 1 {
+            (0..n_tasks).into_par_iter().for_each(f);
+        } else {
+            (0..n_tasks).for_each(f);
+        }
+    }
+
+    /// out[t * w.rows + r] = dot(w.row(r), x[t]) for t in 0..n.
+    fn matmul(&self, w: &QMat, x: &[f32], xq: &ActRows, n: usize, out: &mut [f32]) {
+        let rows = w.rows;
+        if self.exact {
+            // Reference path (debugging): dequantized weights times unquantized activations.
+            let mut row = vec![0f32; w.cols];
+            for r in 0..rows {
+                w.row_f32(r, &mut row);
+                for t in 0..n {
+                    let xs = &x[t * w.cols..(t + 1) * w.cols];
+                    out[t * rows + r] = row
+                        .iter()
+                        .zip(xs)
+                        .map(|(a, b)| (*a as f64) * (*b as f64))
+                        .sum::<f64>() as f32;
+                }
+            }
+            return;
+        }
+        let avx2 = self.avx2;
+        let chunk = if n == 1 {
+            (rows / (self.threads * 8)).clamp(8, 256) / 4 * 4
+        } else {
+            16
+        };
+        let ptr = SendPtr(out.as_mut_ptr());
+        let n_chunks = rows.div_ceil(chunk);
+        self.par_for(n_chunks, |c| {
+            let p = ptr;
+            let r0 = c * chunk;
+            let r1 = (r0 + chunk).min(rows);
+            let mut t = 0;
+            while t < n {
+                let pair = t + 1 < n && matches!(w.q, WData::Q4(_));
+                let mut r = r0;
+                while r < r1 {
+                    let idx = [
+                        r,
+                        (r + 1).min(r1 - 1),
+                        (r + 2).min(r1 - 1),
+                        (r + 3).min(r1 - 1),
+                    ];
+                    let vals: [[f32; 4]; 2] = match (&w.q, pair) {
+                        (WData::Q4(q), true) => dot4x2_q4(q, idx, xq, t, avx2),
+                        _ => [w.dot4(idx, xq, t, avx2), [0.0; 4]],
+                    };
+                    for (k, row_vals) in vals.iter().enumerate().take(if pair { 2 } else { 1 }) {
+                        for (j, v) in row_vals.iter().enumerate().take(r1 - r) {
+                            // SAFETY: each (t, r) is written by exactly one task; out has n*rows entries.
+                            unsafe { *p.0.add((t + k) * rows + r + j) = *v };
+                        }
+                    }
+                    r += 4;
+                }
+                t += if pair { 2 } else { 1 };
+            }
+        });
+    }
+
+    fn quantize_rows(&self, x: &[f32], cols: usize, out: &mut ActRows) {
+        out.quantize_from(x, cols);
+    }
+
+    fn apply_rope(&self, x: &mut [f32], pos: usize, n_heads: usize) {
+        let hd = self.cfg.head_dim;
+        let half = self.cfg.rope_dim / 2;
+        let (mut cos, mut sin) = (vec![0f32; half], vec![0f32; half]);
+        for i in 0..half {
+            let a = pos as f32 * self.inv_freq[i];
+            cos[i] = a.cos();
+            sin[i] = a.sin();
+        }
+        for h in 0..n_heads {
+            let v = &mut x[h * hd..(h + 1) * hd];
+            match self.cfg.family {
+                Family::Llama => {
+                    for i in 0..half {
+                        let (a, b) = (v[2 * i], v[2 * i + 1]);
+                        v[2 * i] = a * cos[i] - b * sin[i];
+                        v[2 * i + 1] = a * sin[i] + b * cos[i];
+                    }
+                }
+                Family::Qwen2 | Family::Qwen3 => {
+                    for i in 0..half {
+                        let (a, b) = (v[i], v[i + half]);
+                        v[i] = a * cos[i] - b * sin[i];
+                        v[i + half] = a * sin[i] + b * cos[i];
+                    }
+                }
+            }
+        }
+    }
+
+    /// Process `tokens` starting at the current position; returns the logits of the last token.
+    pub fn forward(&mut self, tokens: &[u32]) -> Vec<f32> {
+        match self.pool.take() {
+            Some(pool) => {
+                let r = pool.install(|| self.forward_inner(tokens));
+                self.pool = Some(pool);
+                r
+            }
+            None => self.forward_inner(tokens),
+        }
+    }
+
+    fn forward_inner(&mut self, tokens: &[u32]) -> Vec<f32> {
+        let cfg = self.cfg.clone();
+        let n = tokens.len();
+        let dim = cfg.dim;
+        let hd = cfg.head_dim;
+        let q_dim = cfg.n_heads * hd;
+        let kv_dim = cfg.n_kv_heads * hd;
+        let pos0 = self.pos;
+        let mut k_cache = std::mem::take(&mut self.k_cache);
+        let mut v_cache = std::mem::take(&mut self.v_cache);
+
+        let mut x = vec![0f32; n * dim];
+        for (t, &tok) in tokens.iter().enumerate() {
+            let id = (tok as usize).min(self.w.embd.rows - 1);
+            self.w.embd.row_f32(id, &mut x[t * dim..(t + 1) * dim]);
+        }
+        let mut xn = vec![0f32; n * dim];
+        let mut xq = ActRows::default();
+        let mut q = vec![0f32; n * q_dim];
+        let mut k = vec![0f32; n * kv_dim];
+        let mut v = vec![0f32; n * kv_dim];
+        let mut att = vec![0f32; n * q_dim];
+        let mut proj = vec![0f32; n * dim];
+        let mut gate = vec![0f32; n * cfg.ffn_dim];
+        let mut up = vec![0f32; n * cfg.ffn_dim];
+
+        for l in 0..cfg.n_layers {
+            let layer = &self.w.layers[l];
+            for t in 0..n {
+                rms_norm(
+                    &x[t * dim..(t + 1) * dim],
+                    &layer.attn_norm,
+                    cfg.eps,
+                    &mut xn[t * dim..(t + 1) * dim],
+                );
+            }
+            self.quantize_rows(&xn, dim, &mut xq);
+            self.matmul(&layer.wq, &xn, &xq, n, &mut q);
+            self.matmul(&layer.wk, &xn, &xq, n, &mut k);
+            self.matmul(&layer.wv, &xn, &xq, n, &mut v);
+            for (buf, bias, width) in [
+                (&mut q, &layer.bq, q_dim),
+                (&mut k, &layer.bk, kv_dim),
+                (&mut v, &layer.bv, kv_dim),
+            ] {
+                if let Some(b) = bias {
+                    for row in buf.chunks_mut(width) {
+                        for (o, b) in row.iter_mut().zip(b) {
+                            *o += b;
+                        }
+                    }
+                }
+            }
+            if let Some(qn) = &layer.q_norm {
+                for h in q.chunks_mut(hd) {
+                    rms_norm_inplace(h, qn, cfg.eps);
+                }
+            }
+            if let Some(kn) = &layer.k_norm {
+                for h in k.chunks_mut(hd) {
+                    rms_norm_inplace(h, kn, cfg.eps);
+                }
+            }
+            for t in 0..n {
+                self.apply_rope(&mut q[t * q_dim..(t + 1) * q_dim], pos0 + t, cfg.n_heads);
+                self.apply_rope(
+                    &mut k[t * kv_dim..(t + 1) * kv_dim],
+                    pos0 + t,
+                    cfg.n_kv_heads,
+                );
+            }
+            k_cache[l].extend_from_slice(&k);
+            v_cache[l].extend_from_slice(&v);
+
+            // Attention: one task per (token, head).
+            {
+                let kc = &k_cache[l];
+                let vc = &v_cache[l];
+                let group = cfg.n_heads / cfg.n_kv_heads;
+                let scale = 1.0 / (hd as f32).sqrt();
+                let q_ref = &q;
+                let ptr = SendPtr(att.as_mut_ptr());
+                self.par_for(n * cfg.n_heads, |task| {
+                    let p = ptr;
+                    let t = task / cfg.n_heads;
+                    let h = task % cfg.n_heads;
+                    let g = h / group;
+                    let qh = &q_ref[t * q_dim + h * hd..t * q_dim + (h + 1) * hd];
+                    let len = pos0 + t + 1;
+                    let mut scores = Vec::with_capacity(len);
+                    let mut max = f32::NEG_INFINITY;
+                    for j in 0..len {
+                        let kj = &kc[j * kv_dim + g * hd..j * kv_dim + (g + 1) * hd];
+                        let s = dot(qh, kj) * scale;
+                        max = max.max(s);
+                        scores.push(s);
+                    }
+                    let mut sum = 0f32;
+                    for s in scores.iter_mut() {
+                        *s = (*s - max).exp();
+                        sum += *s;
+                    }
+                    let inv = 1.0 / sum;
+                    let mut acc = vec![0f32; hd];
+                    for (j, s) in scores.iter().enumerate() {
+                        let vj = &vc[j * kv_dim + g * hd..j * kv_dim + (g + 1) * hd];
+                        axpy(&mut acc, s * inv, vj);
+                    }
+                    // SAFETY: each task writes its own disjoint head slice.
+                    let out =
+                        unsafe { std::slice::from_raw_parts_mut(p.0.add(t * q_dim + h * hd), hd) };
+                    out.copy_from_slice(&acc);
+                });
+            }
+            self.quantize_rows(&att, q_dim, &mut xq);
+            self.matmul(&layer.wo, &att, &xq, n, &mut proj);
+            for (x, p) in x.iter_mut().zip(&proj) {
+                *x += p;
+            }
+
+            // Feed-forward (SwiGLU).
+            for t in 0..n {
+                rms_norm(
+                    &x[t * dim..(t + 1) * dim],
+                    &layer.ffn_norm,
+                    cfg.eps,
+                    &mut xn[t * dim..(t + 1) * dim],
+                );
+            }
+            self.quantize_rows(&xn, dim, &mut xq);
+            self.matmul(&layer.w_gate, &xn, &xq, n, &mut gate);
+            self.matmul(&layer.w_up, &xn, &xq, n, &mut up);
+            for (g, u) in gate.iter_mut().zip(&up) {
+                *g = *g / (1.0 + (-*g).exp()) * u;
+            }
+            self.quantize_rows(&gate, cfg.ffn_dim, &mut xq);
+            self.matmul(&layer.w_down, &gate, &xq, n, &mut proj);
+            for (x, p) in x.iter_mut().zip(&proj) {
+                *x += p;
+            }
+        }
+        self.k_cache = k_cache;
+        self.v_cache = v_cache;
+        self.pos += n;
+
+        let last = &x[(n - 1) * dim..n * dim];
+        let mut xl = vec![0f32; dim];
+        rms_norm(last, &self.w.out_norm, cfg.eps, &mut xl);
+        self.quantize_rows(&xl, dim, &mut xq);
+        let head = self.w.output.as_ref().unwrap_or(&self.w.embd);
+        let mut logits = vec![0f32; head.rows];
+        self.matmul(head, &xl, &xq, 1, &mut logits);
+        logits
+    }
+}

@@ -1,0 +1,142 @@
+//! Hybrid search with the real multilingual-e5-small test model
+//! (`../shared/tools/fetch-test-models.sh models`): vectors at index time,
+//! incremental, used by `ask` and `eval`, switched off by `--nur-lexikalisch`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn models_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
+fn run(home: &Path, args: &[&str]) -> Run {
+    assert!(
+        models_dir()
+            .join("multilingual-e5-small/model.safetensors")
+            .is_file(),
+        "test models missing: run `bash ../shared/tools/fetch-test-models.sh models`"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_leitplanke"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("LEITPLANKE_INDEX", home.join("index"))
+        .env("LEITPLANKE_MODELS", models_dir())
+        .output()
+        .expect("binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn first_hit(stdout: &str) -> Value {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|l| l["type"] == "hit")
+        .unwrap_or_else(|| panic!("no hit: {stdout}"))
+}
+
+#[test]
+fn ask_uses_hybrid_search_when_the_embedder_is_installed() {
+    let home = tempfile::tempdir().unwrap();
+    let r = run(
+        home.path(),
+        &[
+            "ask",
+            "--json",
+            "Darf ich Bürgerdaten in den Chatbot kopieren?",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let hit = first_hit(&r.stdout);
+    assert!(hit["dense_score"].as_f64().is_some(), "hybrid used: {hit}");
+    // Vectors are stored with the index.
+    assert!(home.path().join("index/vectors.bin").is_file());
+}
+
+#[test]
+fn vectors_are_incremental_and_lexical_mode_can_be_forced() {
+    let home = tempfile::tempdir().unwrap();
+    let docs = home.path().join("regeln");
+    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::write(
+        docs.join("da.md"),
+        "# Dienstanweisung\n\n## § 2 Übersetzungen\n\nMaschinelle Übersetzungen von Bescheiden prüft immer eine zweite Person.\n",
+    )
+    .unwrap();
+    let r = run(home.path(), &["index", docs.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("Bedeutungsvektoren"), "{}", r.stderr);
+    let r = run(home.path(), &["index", docs.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("Bedeutungsvektoren"),
+        "unchanged files are not embedded again: {}",
+        r.stderr
+    );
+    let r = run(
+        home.path(),
+        &[
+            "ask",
+            "--json",
+            "Wer kontrolliert automatisch übersetzte Bescheide?",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let hit = first_hit(&r.stdout);
+    assert!(
+        hit["document"]["path"].as_str().unwrap().ends_with("da.md"),
+        "{hit}"
+    );
+
+    let r = run(
+        home.path(),
+        &[
+            "ask",
+            "--json",
+            "--nur-lexikalisch",
+            "Übersetzungen von Bescheiden",
+        ],
+    );
+    assert_eq!(r.code, 0);
+    assert!(first_hit(&r.stdout)["dense_score"].is_null());
+}
+
+#[test]
+fn eval_reports_hybrid_mode_and_beats_lexical_on_the_bundled_questions() {
+    let home = tempfile::tempdir().unwrap();
+    let fragen = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/fragen.toml");
+    let fragen = fragen.to_str().unwrap();
+    let hybrid = run(home.path(), &["eval", "--json", fragen]);
+    assert_eq!(hybrid.code, 0, "{}", hybrid.stderr);
+    let hybrid: Value = serde_json::from_str(hybrid.stdout.trim()).unwrap();
+    assert!(
+        hybrid["mode"].as_str().unwrap().starts_with("hybrid"),
+        "{hybrid}"
+    );
+    let lexical = run(
+        home.path(),
+        &["eval", "--json", "--nur-lexikalisch", fragen],
+    );
+    let lexical: Value = serde_json::from_str(lexical.stdout.trim()).unwrap();
+    assert_eq!(lexical["mode"], "lexikalisch");
+    let r3 = |v: &Value| v["metrics"]["recall_at_3"].as_f64().unwrap();
+    assert!(
+        r3(&hybrid) > r3(&lexical) + 0.05,
+        "hybrid {} vs lexical {}",
+        r3(&hybrid),
+        r3(&lexical)
+    );
+}
