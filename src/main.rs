@@ -22,7 +22,7 @@ use leitplanke::index::vectors::{self, Vectors};
 use leitplanke::index::Store;
 use leitplanke::ingest::DocKind;
 use leitplanke::report::{self, Style};
-use leitplanke::retrieve::{search, Dense, Fusion, KindFilter, Ranking, SearchRequest};
+use leitplanke::retrieve::{self, search, Dense, Fusion, KindFilter, Ranking, SearchRequest};
 use leitplanke::Exit;
 use leitplanke::{embed, model, modeldir};
 
@@ -136,7 +136,8 @@ fn ask(settings: &Settings, args: AskArgs) -> Result<Exit> {
     let hybrid = match settings.embedder(args.nur_lexikalisch) {
         Some(embedder) => {
             let vectors = sync_vectors(&store, &embedder, !args.json)?;
-            let query = embedder.embed_queries(&[question.as_str()])?.remove(0);
+            let text = retrieve::dense_question(&store.analyzer, &question);
+            let query = embedder.embed_queries(&[text.as_str()])?.remove(0);
             Some((vectors, query))
         }
         None => None,
@@ -531,7 +532,10 @@ fn eval(settings: &Settings, args: EvalArgs) -> Result<Exit> {
     let embed_query = |q: &str| -> Vec<f32> {
         embedder
             .as_ref()
-            .and_then(|e| e.embed_queries(&[q]).ok())
+            .and_then(|e| {
+                e.embed_queries(&[retrieve::dense_question(&store.analyzer, q).as_str()])
+                    .ok()
+            })
             .and_then(|mut v| v.pop())
             .unwrap_or_default()
     };
@@ -596,7 +600,10 @@ fn eval_beir(
     let index_secs = start.elapsed().as_secs_f64();
     let embed_query = |q: &str| -> Vec<f32> {
         embedder
-            .and_then(|e| e.embed_queries(&[q]).ok())
+            .and_then(|e| {
+                e.embed_queries(&[retrieve::dense_question(&index.store.analyzer, q).as_str()])
+                    .ok()
+            })
             .and_then(|mut v| v.pop())
             .unwrap_or_default()
     };

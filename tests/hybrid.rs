@@ -49,7 +49,7 @@ fn first_hit(stdout: &str) -> Value {
 }
 
 #[test]
-fn ask_uses_hybrid_search_when_the_embedder_is_installed() {
+fn clerk_wording_finds_the_data_protection_passage() {
     let home = tempfile::tempdir().unwrap();
     let r = run(
         home.path(),
@@ -62,6 +62,14 @@ fn ask_uses_hybrid_search_when_the_embedder_is_installed() {
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let hit = first_hit(&r.stdout);
     assert!(hit["dense_score"].as_f64().is_some(), "hybrid used: {hit}");
+    // "Bürgerdaten … kopieren" is the guideline's "personenbezogene Daten … eingeben".
+    assert!(
+        hit["document"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("leitfaden/datenschutz.md"),
+        "{hit}"
+    );
     // Vectors are stored with the index.
     assert!(home.path().join("index/vectors.bin").is_file());
 }

@@ -104,6 +104,9 @@ pub struct QueryTerm {
     pub idf: f32,
     /// The index holds no chunk with this term.
     pub unseen: bool,
+    /// Added by a paraphrase entry for this question term; counts as that
+    /// term when matched and is not part of the question's own weight.
+    pub alias_of: Option<String>,
 }
 
 /// One stored chunk as found.
@@ -164,22 +167,85 @@ pub fn query_terms(
 ) -> Vec<QueryTerm> {
     let mut seen = HashSet::new();
     let n = searcher.num_docs().max(1) as f32;
+    let idf_of = |text: &str| {
+        let term = Term::from_field_text(store.fields.body, text);
+        let df = searcher.doc_freq(&term).unwrap_or(0) as f32;
+        ((1.0 + (n - df + 0.5) / (df + 0.5)).ln(), df == 0.0)
+    };
     let mut terms = Vec::new();
     for t in store.analyzer.analyze(question) {
         if !seen.insert(t.text.clone()) {
             continue;
         }
-        let term = Term::from_field_text(store.fields.body, &t.text);
-        let df = searcher.doc_freq(&term).unwrap_or(0) as f32;
-        let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+        let (idf, unseen) = idf_of(&t.text);
         terms.push(QueryTerm {
             text: t.text,
             weight: if t.is_part { ranking.part_weight } else { 1.0 },
             idf,
-            unseen: df == 0.0,
+            unseen,
+            alias_of: None,
         });
     }
+    let own: Vec<String> = terms.iter().map(|t| t.text.clone()).collect();
+    for (word, replacements) in paraphrases(&store.analyzer) {
+        if !own.contains(&word) {
+            continue;
+        }
+        for r in replacements {
+            if seen.insert(r.clone()) {
+                let (idf, unseen) = idf_of(&r);
+                terms.push(QueryTerm {
+                    text: r,
+                    weight: PARAPHRASE_WEIGHT,
+                    idf,
+                    unseen,
+                    alias_of: Some(word.clone()),
+                });
+            }
+        }
+    }
     terms
+}
+
+/// Query weight of a term added by a paraphrase entry.
+const PARAPHRASE_WEIGHT: f32 = 0.6;
+
+const PARAPHRASES: &str = include_str!("../analysis/umschreibungen.txt");
+
+/// Paraphrase entries as analysed terms: question term → added terms.
+fn paraphrases(analyzer: &crate::analysis::Analyzer) -> Vec<(String, Vec<String>)> {
+    PARAPHRASES
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .filter_map(|(word, repl)| {
+            let word = analyzer.query_terms(word).into_iter().next()?;
+            Some((word, analyzer.query_terms(repl)))
+        })
+        .collect()
+}
+
+/// The question as the embedder should see it: with the guideline wording of
+/// its paraphrased words appended, so both sides of a hybrid search use them.
+pub fn dense_question(analyzer: &crate::analysis::Analyzer, question: &str) -> String {
+    let own = analyzer.query_terms(question);
+    let extra: Vec<&str> = PARAPHRASES
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .filter(|(word, _)| {
+            analyzer
+                .query_terms(word)
+                .first()
+                .is_some_and(|w| own.contains(w))
+        })
+        .map(|(_, repl)| repl.trim())
+        .collect();
+    if extra.is_empty() {
+        question.to_string()
+    } else {
+        format!("{question} ({})", extra.join(", "))
+    }
 }
 
 /// Searches the index.
@@ -439,17 +505,56 @@ fn load_hit(
 /// index has never seen count half: they may be off-topic or just another
 /// wording, and no passage can match them.
 pub fn coverage(terms: &[QueryTerm], matched: &[String]) -> f32 {
-    let total: f32 = terms
-        .iter()
+    let own = || terms.iter().filter(|t| t.alias_of.is_none());
+    let total: f32 = own()
         .map(|t| t.idf * t.weight * if t.unseen { 0.5 } else { 1.0 })
         .sum();
     if total <= 0.0 {
         return 0.0;
     }
-    let got: f32 = terms
-        .iter()
-        .filter(|t| matched.contains(&t.text))
-        .map(|t| t.idf * t.weight)
-        .sum();
+    // A question term counts as matched when it or one of its paraphrases is.
+    let hit = |t: &QueryTerm| {
+        matched.contains(&t.text)
+            || terms.iter().any(|a| {
+                a.alias_of.as_deref() == Some(t.text.as_str()) && matched.contains(&a.text)
+            })
+    };
+    let got: f32 = own().filter(|t| hit(t)).map(|t| t.idf * t.weight).sum();
     got / total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(text: &str, alias_of: Option<&str>) -> QueryTerm {
+        QueryTerm {
+            text: text.into(),
+            weight: 1.0,
+            idf: 1.0,
+            unseen: false,
+            alias_of: alias_of.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_paraphrase_match_counts_for_its_question_word() {
+        let terms = [
+            term("burgerdat", None),
+            term("kopi", None),
+            term("personenbezog", Some("burgerdat")),
+        ];
+        assert_eq!(coverage(&terms, &["personenbezog".to_string()]), 0.5);
+        assert_eq!(coverage(&terms, &[]), 0.0);
+    }
+
+    #[test]
+    fn dense_question_appends_guideline_wording() {
+        let a = crate::analysis::Analyzer::standard();
+        let q = dense_question(&a, "Darf ich Bürgerdaten in den Chatbot kopieren?");
+        assert!(q.contains("personenbezogene daten"), "{q}");
+        assert!(q.contains("eingeben"), "{q}");
+        let plain = "Wer schult die Verwaltung?";
+        assert_eq!(dense_question(&a, plain), plain);
+    }
 }
