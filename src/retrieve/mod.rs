@@ -11,6 +11,7 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
+use crate::embed::dot;
 use crate::index::vectors::Vectors;
 use crate::index::{IndexError, Store, SECTION_SEP};
 use crate::ingest::DocKind;
@@ -187,11 +188,11 @@ pub fn query_terms(
         });
     }
     let own: Vec<String> = terms.iter().map(|t| t.text.clone()).collect();
-    for (word, replacements) in paraphrases(&store.analyzer) {
-        if !own.contains(&word) {
+    for p in paraphrases(&store.analyzer) {
+        if !own.contains(&p.word) {
             continue;
         }
-        for r in replacements {
+        for r in p.terms {
             if seen.insert(r.clone()) {
                 let (idf, unseen) = idf_of(&r);
                 terms.push(QueryTerm {
@@ -199,7 +200,7 @@ pub fn query_terms(
                     weight: PARAPHRASE_WEIGHT,
                     idf,
                     unseen,
-                    alias_of: Some(word.clone()),
+                    alias_of: Some(p.word.clone()),
                 });
             }
         }
@@ -212,15 +213,26 @@ const PARAPHRASE_WEIGHT: f32 = 0.6;
 
 const PARAPHRASES: &str = include_str!("../analysis/umschreibungen.txt");
 
-/// Paraphrase entries as analysed terms: question term → added terms.
-fn paraphrases(analyzer: &crate::analysis::Analyzer) -> Vec<(String, Vec<String>)> {
+/// One paraphrase entry: the analysed question term, the analysed terms it
+/// adds, and the entry's wording as written.
+struct Paraphrase {
+    word: String,
+    terms: Vec<String>,
+    wording: &'static str,
+}
+
+/// The paraphrase entries, analysed with `analyzer`.
+fn paraphrases(analyzer: &crate::analysis::Analyzer) -> Vec<Paraphrase> {
     PARAPHRASES
         .lines()
         .filter(|l| !l.trim_start().starts_with('#'))
         .filter_map(|l| l.split_once('='))
         .filter_map(|(word, repl)| {
-            let word = analyzer.query_terms(word).into_iter().next()?;
-            Some((word, analyzer.query_terms(repl)))
+            Some(Paraphrase {
+                word: analyzer.query_terms(word).into_iter().next()?,
+                terms: analyzer.query_terms(repl),
+                wording: repl.trim(),
+            })
         })
         .collect()
 }
@@ -229,17 +241,10 @@ fn paraphrases(analyzer: &crate::analysis::Analyzer) -> Vec<(String, Vec<String>
 /// its paraphrased words appended, so both sides of a hybrid search use them.
 pub fn dense_question(analyzer: &crate::analysis::Analyzer, question: &str) -> String {
     let own = analyzer.query_terms(question);
-    let extra: Vec<&str> = PARAPHRASES
-        .lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-        .filter_map(|l| l.split_once('='))
-        .filter(|(word, _)| {
-            analyzer
-                .query_terms(word)
-                .first()
-                .is_some_and(|w| own.contains(w))
-        })
-        .map(|(_, repl)| repl.trim())
+    let extra: Vec<&str> = paraphrases(analyzer)
+        .into_iter()
+        .filter(|p| own.contains(&p.word))
+        .map(|p| p.wording)
         .collect();
     if extra.is_empty() {
         question.to_string()
@@ -379,23 +384,6 @@ fn hybrid(
         }
     }
     Ok(hits)
-}
-
-/// Dot product of two equally long vectors (cosine for unit vectors).
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    // Eight independent accumulators let the compiler vectorise the loop.
-    let mut acc = [0f32; 8];
-    let chunks = a.len() / 8;
-    for i in 0..chunks {
-        for j in 0..8 {
-            acc[j] += a[i * 8 + j] * b[i * 8 + j];
-        }
-    }
-    let mut sum: f32 = acc.iter().sum();
-    for i in chunks * 8..a.len().min(b.len()) {
-        sum += a[i] * b[i];
-    }
-    sum
 }
 
 fn build_query(store: &Store, terms: &[QueryTerm], request: &SearchRequest) -> Box<dyn Query> {
