@@ -25,6 +25,9 @@ pub struct Chunk {
     pub text: String,
     pub page: Option<u32>,
     pub page_end: Option<u32>,
+    /// Search hints of the section (questions it answers, in readers' words);
+    /// searched, never shown. Every chunk of a split section carries them.
+    pub hints: Vec<String>,
 }
 
 /// Splits a document into chunks along its headings.
@@ -32,16 +35,20 @@ pub fn chunk_document(doc: &Document, title: &str, options: ChunkOptions) -> Vec
     let mut chunks = Vec::new();
     let mut stack: Vec<(u8, String)> = Vec::new();
     let mut body: Vec<&Block> = Vec::new();
+    let mut hints: Vec<String> = Vec::new();
     for block in &doc.content.blocks {
-        if let BlockKind::Heading(level) = block.kind {
-            flush(&stack, &mut body, title, options, &mut chunks);
-            stack.retain(|(l, _)| *l < level);
-            stack.push((level, block.text.trim().to_string()));
-        } else if !block.text.trim().is_empty() {
-            body.push(block);
+        match block.kind {
+            BlockKind::Heading(level) => {
+                flush(&stack, &mut body, &mut hints, title, options, &mut chunks);
+                stack.retain(|(l, _)| *l < level);
+                stack.push((level, block.text.trim().to_string()));
+            }
+            BlockKind::Hint => hints.push(block.text.trim().to_string()),
+            _ if !block.text.trim().is_empty() => body.push(block),
+            _ => {}
         }
     }
-    flush(&stack, &mut body, title, options, &mut chunks);
+    flush(&stack, &mut body, &mut hints, title, options, &mut chunks);
     chunks
 }
 
@@ -57,14 +64,17 @@ fn breadcrumb(stack: &[(u8, String)], title: &str) -> Vec<String> {
 fn flush(
     stack: &[(u8, String)],
     body: &mut Vec<&Block>,
+    hints: &mut Vec<String>,
     title: &str,
     options: ChunkOptions,
     out: &mut Vec<Chunk>,
 ) {
+    let hints = std::mem::take(hints);
     if body.is_empty() {
         return;
     }
     let section = breadcrumb(stack, title);
+    let first = out.len();
     let mut piece: Vec<(String, Option<u32>)> = Vec::new();
     let mut words = 0;
     for block in body.drain(..) {
@@ -80,6 +90,9 @@ fn flush(
     }
     if !piece.is_empty() {
         out.push(make_chunk(&section, piece));
+    }
+    for chunk in &mut out[first..] {
+        chunk.hints.clone_from(&hints);
     }
 }
 
@@ -102,6 +115,7 @@ fn make_chunk(section: &[String], parts: Vec<(String, Option<u32>)>) -> Chunk {
             .join("\n"),
         page,
         page_end,
+        hints: Vec::new(),
     }
 }
 
@@ -153,6 +167,18 @@ mod tests {
                 (vec!["B".to_string()], "– x\n– y".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn hints_stay_with_their_section_and_out_of_the_text() {
+        let doc = read_markdown(
+            "# T\n\n## A\n\n<!-- fragen:\nWer?\nWie?\n-->\n\nText A.\n\n## B\n\nText B.\n",
+        );
+        let chunks = chunk_document(&doc, "T", ChunkOptions::default());
+        assert_eq!(chunks.len(), 2);
+        assert_eq!(chunks[0].text, "Text A.");
+        assert_eq!(chunks[0].hints, ["Wer?", "Wie?"]);
+        assert!(chunks[1].hints.is_empty());
     }
 
     #[test]

@@ -76,8 +76,23 @@ impl Settings {
     }
 
     fn open_store(&self) -> Result<Store> {
-        Store::open(&self.index_dir)
-            .with_context(|| format!("Index `{}` öffnen", self.index_dir.display()))
+        let store = Store::open(&self.index_dir)
+            .with_context(|| format!("Index `{}` öffnen", self.index_dir.display()))?;
+        if let Some(summary) = &store.rebuilt {
+            eprintln!(
+                "Hinweis: Der Index stammte von einer älteren Version von leitplanke und wurde neu aufgebaut; {} eigene Dateien wurden erneut eingelesen.",
+                summary.files.len() - summary.failed()
+            );
+            for f in summary.files.iter() {
+                if let leitplanke::index::update::Outcome::Failed(reason) = &f.outcome {
+                    eprintln!(
+                        "`{}`: {reason}; bitte mit `leitplanke index PFAD` erneut aufnehmen.",
+                        f.path.display()
+                    );
+                }
+            }
+        }
+        Ok(store)
     }
 }
 
@@ -203,6 +218,12 @@ fn ask(settings: &Settings, args: AskArgs) -> Result<Exit> {
             println!("Am nächsten kommen (wenig Übereinstimmung):");
             for hit in &result.hits {
                 println!("  [{}] {}", hit.rank, report::ask::citation(hit));
+            }
+        }
+        if !result.examples.is_empty() {
+            println!("Nur in der fiktiven Beispiel-Dienstanweisung (Musterstadt, gilt nirgends):");
+            for hit in &result.examples {
+                println!("  [B{}] {}", hit.rank, report::ask::citation(hit));
             }
         }
     }
@@ -353,13 +374,20 @@ fn sync_vectors(store: &Store, embedder: &embed::Embedder, show_progress: bool) 
         return Ok(vectors);
     }
     let show = show_progress && std::io::stderr().is_terminal();
+    // Chunk texts are passages; search hints are questions and embed as queries.
+    let (hints, passages): (Vec<_>, Vec<_>) = pending.into_iter().partition(|p| p.is_query());
     if show_progress {
+        let extra = if hints.is_empty() {
+            String::new()
+        } else {
+            format!(" und {} Suchhinweise", hints.len())
+        };
         eprintln!(
-            "Bedeutungsvektoren für {} Textteile werden berechnet (einmalig je Textteil) …",
-            pending.len()
+            "Bedeutungsvektoren für {} Textteile{extra} werden berechnet (einmalig je Textteil) …",
+            passages.len()
         );
     }
-    let texts: Vec<&str> = pending.iter().map(|p| p.text.as_str()).collect();
+    let texts: Vec<&str> = passages.iter().map(|p| p.text.as_str()).collect();
     let start = Instant::now();
     let mut progress = |done: usize, total: usize| {
         if show {
@@ -370,10 +398,16 @@ fn sync_vectors(store: &Store, embedder: &embed::Embedder, show_progress: bool) 
         }
     };
     let computed = embedder.embed_passages(&texts, &mut progress)?;
+    let hint_texts: Vec<&str> = hints.iter().map(|p| p.text.as_str()).collect();
+    let hint_vectors = embedder.embed_queries(&hint_texts)?;
     if show {
         eprint!("\r\x1b[2K");
     }
-    for (p, v) in pending.into_iter().zip(computed) {
+    for (p, v) in passages
+        .into_iter()
+        .zip(computed)
+        .chain(hints.into_iter().zip(hint_vectors))
+    {
         vectors.push(p.r, &v);
     }
     vectors.save(&store.dir)?;

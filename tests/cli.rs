@@ -211,17 +211,33 @@ fn municipal_rules_are_indexed_searched_and_keep_examples_out() {
 #[test]
 fn examples_are_labelled_while_no_municipal_rules_exist() {
     let home = tempfile::tempdir().unwrap();
-    let r = run_in(
-        home.path(),
-        &["ask", "-k", "10", "Musterstadt Dienstanweisung MuKI"],
-    );
+    let q = "Darf ich Bürgerdaten in den Chatbot kopieren?";
+    let r = run_in(home.path(), &["ask", q]);
     assert_eq!(r.code, 0);
+    // The example comes apart from the hits, labelled, after them.
+    let (hits, examples) = r
+        .stdout
+        .split_once("Zum Vergleich aus der fiktiven Beispiel-Dienstanweisung")
+        .unwrap_or_else(|| panic!("{}", r.stdout));
     assert!(
-        r.stdout.contains("BEISPIEL der fiktiven Musterstadt"),
-        "{}",
-        r.stdout
+        !hits.contains("BEISPIEL der fiktiven Musterstadt"),
+        "{hits}"
     );
-    assert!(r.stdout.contains("keine kommunalen Regelungen indexiert"));
+    assert!(examples.contains("[B1]"), "{examples}");
+    assert!(examples.contains("BEISPIEL der fiktiven Musterstadt"));
+    assert!(examples.contains("keine kommunalen Regelungen indexiert"));
+    let r = run_in(home.path(), &["ask", "--json", q]);
+    let lines = json_lines(&r.stdout);
+    let kind_of = |l: &Value| l["document"]["kind"].as_str().unwrap_or("").to_string();
+    assert!(lines
+        .iter()
+        .filter(|l| l["type"] == "hit")
+        .all(|l| kind_of(l) != "beispiel"));
+    assert!(lines
+        .iter()
+        .any(|l| l["type"] == "example" && kind_of(l) == "beispiel"));
+    let answer = lines.iter().find(|l| l["type"] == "answer").unwrap();
+    assert!(!answer.to_string().contains("Musterstadt"), "{answer}");
 }
 
 #[test]

@@ -131,7 +131,7 @@ fn parse(analyzer: &Analyzer, path: String, text: &str) -> GuidelineDoc {
                 text: String::new(),
                 terms: HashSet::new(),
             }),
-            BlockKind::Heading(_) => {}
+            BlockKind::Heading(_) | BlockKind::Hint => {}
             _ => {
                 if let Some(s) = sections.last_mut() {
                     if !s.text.is_empty() {

@@ -61,6 +61,7 @@ pub(crate) fn units(doc: &Document) -> Vec<Unit> {
     for block in &doc.content.blocks {
         match block.kind {
             BlockKind::Heading(level) => b.heading(level, block, title.as_deref()),
+            BlockKind::Hint => {}
             _ => b.text_block(block),
         }
     }

@@ -52,6 +52,9 @@ pub struct Store {
     pub fields: Fields,
     pub analyzer: Analyzer,
     pub manifest: Manifest,
+    /// Set when [`Store::open`] rebuilt an index of an older version: the
+    /// outcome of reading its files again.
+    pub rebuilt: Option<update::Summary>,
     reader: IndexReader,
 }
 
@@ -62,12 +65,61 @@ impl Store {
     /// Opens (or creates) the index in `dir`, and brings the bundled corpus
     /// up to date when it is missing or changed. While another run holds the
     /// writer lock, the last commit is used as it is.
+    ///
+    /// An index written by an older version with another schema is rebuilt:
+    /// the municipality's files it listed are read again from where they
+    /// are ([`Store::rebuilt`] says how that went).
     pub fn open(dir: &Path) -> Result<Store, IndexError> {
-        let mut store = Store::open_raw(dir, Analyzer::standard())?;
+        let (mut store, carried) = match Store::open_raw(dir, Analyzer::standard()) {
+            Err(IndexError::Open {
+                source: tantivy::TantivyError::SchemaError(_),
+                ..
+            }) => Store::rebuild(dir)?,
+            other => (other?, Vec::new()),
+        };
         match store.ensure_bundled() {
-            Ok(()) | Err(IndexError::Busy(_)) => Ok(store),
-            Err(e) => Err(e),
+            Ok(()) | Err(IndexError::Busy(_)) => {}
+            Err(e) => return Err(e),
         }
+        if !carried.is_empty() {
+            let mut summary = update::Summary::default();
+            for (path, kind) in carried {
+                let options = update::IndexOptions {
+                    kind: Some(kind),
+                    prune: false,
+                    ..update::IndexOptions::default()
+                };
+                let one = update::index_paths(&mut store, &[path], &options, &mut |_| {})?;
+                summary.files.extend(one.files);
+            }
+            store.rebuilt = Some(summary);
+        }
+        Ok(store)
+    }
+
+    /// Moves an index of another schema aside, creates an empty one in its
+    /// place and returns it with the files the old one held (path, kind).
+    fn rebuild(dir: &Path) -> Result<(Store, Vec<(PathBuf, DocKind)>), IndexError> {
+        let open_err = |source| IndexError::Open {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let old = Index::open_in_dir(dir).map_err(open_err)?;
+        let metas = old.load_metas().map_err(open_err)?;
+        drop(old);
+        let manifest = Manifest::from_payload(metas.payload.as_deref());
+        let carried = manifest
+            .documents
+            .values()
+            .filter(|d| !d.key.starts_with(corpus::BUNDLED_PREFIX))
+            .map(|d| (PathBuf::from(&d.key), d.kind))
+            .collect();
+        let aside = dir.with_extension(format!("alt-{}", std::process::id()));
+        let io_err = |e: std::io::Error| open_err(tantivy::TantivyError::from(e));
+        std::fs::rename(dir, &aside).map_err(io_err)?;
+        let store = Store::open_raw(dir, Analyzer::standard())?;
+        std::fs::remove_dir_all(&aside).map_err(io_err)?;
+        Ok((store, carried))
     }
 
     /// Opens (or creates) the index in `dir` without touching its contents.
@@ -99,6 +151,7 @@ impl Store {
             fields,
             analyzer,
             manifest,
+            rebuilt: None,
             reader,
         })
     }
@@ -162,6 +215,9 @@ impl Store {
             d.add_text(f.all, format!("{}\n{section}\n{}", entry.title, chunk.text));
             d.add_text(f.section, section);
             d.add_text(f.body, &chunk.text);
+            if !chunk.hints.is_empty() {
+                d.add_text(f.hints, chunk.hints.join("\n"));
+            }
             d.add_u64(f.page, chunk.page.map_or(0, u64::from));
             d.add_u64(f.page_end, chunk.page_end.map_or(0, u64::from));
             d.add_u64(f.ordinal, ordinal as u64);
@@ -203,5 +259,72 @@ impl Store {
         self.manifest.analyzer = analyzer;
         self.manifest.schema = schema::SCHEMA_VERSION;
         self.commit(&mut writer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An index of an older schema is rebuilt on open, and the municipal
+    /// files it listed are read again.
+    #[test]
+    fn an_index_of_an_older_schema_is_rebuilt_with_its_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("index");
+        std::fs::create_dir_all(&dir).unwrap();
+        let rule = tmp.path().join("regel.md");
+        std::fs::write(
+            &rule,
+            "# Dienstanweisung\n\n## Fahrradkeller\n\nDer Fahrradkeller schließt um 20 Uhr.\n",
+        )
+        .unwrap();
+        // A minimal index of another schema whose manifest lists `rule`.
+        let mut b = tantivy::schema::Schema::builder();
+        let old_field = b.add_text_field("alt", tantivy::schema::STRING);
+        let old = Index::create_in_dir(&dir, b.build()).unwrap();
+        let mut manifest = Manifest::default();
+        let key = rule.to_string_lossy().to_string();
+        manifest.documents.insert(
+            key.clone(),
+            DocEntry {
+                key: key.clone(),
+                path: key,
+                title: "Dienstanweisung".into(),
+                kind: DocKind::Kommunal,
+                hash: "alt".into(),
+                bytes: 0,
+                chunks: 1,
+                pages: None,
+                indexed_at: 0,
+                stand: None,
+                gueltig_ab: None,
+                warnings: Vec::new(),
+                mtime: 0,
+            },
+        );
+        let mut writer: IndexWriter = old.writer(15_000_000).unwrap();
+        writer
+            .add_document(tantivy::doc!(old_field => "x"))
+            .unwrap();
+        let mut prepared = writer.prepare_commit().unwrap();
+        prepared.set_payload(&manifest.to_payload());
+        prepared.commit().unwrap();
+        drop(writer);
+        drop(old);
+
+        let store = Store::open(&dir).unwrap();
+        let rebuilt = store.rebuilt.as_ref().expect("rebuilt");
+        assert_eq!(rebuilt.files.len(), 1);
+        assert_eq!(rebuilt.failed(), 0);
+        assert!(store.has_municipal_rules());
+        assert!(store
+            .manifest
+            .documents
+            .keys()
+            .any(|k| k.starts_with(corpus::BUNDLED_PREFIX)));
+        // Opening again changes nothing.
+        drop(store);
+        assert!(Store::open(&dir).unwrap().rebuilt.is_none());
     }
 }

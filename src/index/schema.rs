@@ -8,7 +8,7 @@ use tantivy::schema::{
 use crate::analysis::ANALYZER_NAME;
 
 /// Bumped whenever the schema changes; an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Field handles of the schema.
 #[derive(Debug, Clone, Copy)]
@@ -21,6 +21,8 @@ pub struct Fields {
     /// Breadcrumb, joined with [`SECTION_SEP`]; searchable and boosted.
     pub section: Field,
     pub body: Field,
+    /// Search hints of the section, one question per line (never shown).
+    pub hints: Field,
     /// Title, breadcrumb and body together: one set of term statistics for ranking.
     pub all: Field,
     pub page: Field,
@@ -54,6 +56,7 @@ pub fn build() -> (Schema, Fields) {
         path: b.add_text_field("path", STORED),
         section: b.add_text_field("section", german(true)),
         body: b.add_text_field("body", german(true)),
+        hints: b.add_text_field("hints", german(true)),
         all: b.add_text_field("all", german(false)),
         page: b.add_u64_field("page", stored_u64.clone()),
         page_end: b.add_u64_field("page_end", stored_u64.clone()),

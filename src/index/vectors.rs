@@ -6,16 +6,20 @@
 //! removed documents are simply ignored and recomputed. It is replaced by an
 //! atomic rename, so a run killed while embedding leaves the previous file.
 //!
-//! Layout (little endian): magic `LPVEC001`, dim u32, model id (u32 length +
+//! A chunk has one vector of its text (part 0) and one per search hint
+//! (parts 1…, embedded as queries: a hint is a question, and question to
+//! question is what e5's "query: " side is trained for). Dense search scores
+//! a chunk by its best part.
+//!
+//! Layout (little endian): magic `LPVEC002`, dim u32, model id (u32 length +
 //! UTF-8), count u32, then `count` entries of (key: u32 length + UTF-8,
-//! hash: 64 hex bytes as u32 length + UTF-8, ordinal u32), then the
-//! `count × dim` f32 matrix.
+//! hash: 64 hex bytes as u32 length + UTF-8, ordinal u32, part u32), then
+//! the `count × dim` f32 matrix.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8; 8] = b"LPVEC001";
+const MAGIC: &[u8; 8] = b"LPVEC002";
 pub const FILE_NAME: &str = "vectors.bin";
 
 /// Which chunk a vector belongs to.
@@ -24,6 +28,8 @@ pub struct ChunkRef {
     pub doc_key: String,
     pub hash: String,
     pub ordinal: u32,
+    /// 0: the chunk's text; i ≥ 1: its i-th search hint.
+    pub part: u32,
 }
 
 /// All chunk vectors of an index, for one embedding model.
@@ -98,6 +104,7 @@ impl Vectors {
             put_str(&mut out, &r.doc_key);
             put_str(&mut out, &r.hash);
             out.extend_from_slice(&r.ordinal.to_le_bytes());
+            out.extend_from_slice(&r.part.to_le_bytes());
         }
         for x in &self.matrix {
             out.extend_from_slice(&x.to_le_bytes());
@@ -122,23 +129,22 @@ impl Vectors {
         self.refs = refs;
         self.matrix = matrix;
     }
-
-    /// Document keys (with hash) that have vectors, and how many.
-    pub fn coverage(&self) -> HashMap<(String, String), usize> {
-        let mut m = HashMap::new();
-        for r in &self.refs {
-            *m.entry((r.doc_key.clone(), r.hash.clone())).or_insert(0) += 1;
-        }
-        m
-    }
 }
 
-/// A chunk that still needs a vector.
+/// A chunk part that still needs a vector.
 #[derive(Debug, Clone)]
 pub struct PendingChunk {
     pub r: ChunkRef,
-    /// Title, breadcrumb and body, as the embedder should see them.
+    /// Part 0: title, breadcrumb and body, as the embedder should see them;
+    /// a hint part: the question.
     pub text: String,
+}
+
+impl PendingChunk {
+    /// Whether to embed the text as a query (search hints) or as a passage.
+    pub fn is_query(&self) -> bool {
+        self.r.part > 0
+    }
 }
 
 /// The chunks of `store` that `vectors` lacks, after dropping the vectors
@@ -191,12 +197,14 @@ pub fn pending(
             let Some(entry) = docs.get(&key) else {
                 continue;
             };
+            let r = |part: u32| ChunkRef {
+                doc_key: key.clone(),
+                hash: entry.hash.clone(),
+                ordinal,
+                part,
+            };
             out.push(PendingChunk {
-                r: ChunkRef {
-                    doc_key: key,
-                    hash: entry.hash.clone(),
-                    ordinal,
-                },
+                r: r(0),
                 text: format!(
                     "{}\n{}\n{}",
                     text_of(f.title),
@@ -204,9 +212,18 @@ pub fn pending(
                     text_of(f.body)
                 ),
             });
+            let hints = text_of(f.hints);
+            for (i, hint) in hints.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+                out.push(PendingChunk {
+                    r: r(i as u32 + 1),
+                    text: hint.trim().to_string(),
+                });
+            }
         }
     }
-    out.sort_by(|a, b| (&a.r.doc_key, a.r.ordinal).cmp(&(&b.r.doc_key, b.r.ordinal)));
+    out.sort_by(|a, b| {
+        (&a.r.doc_key, a.r.ordinal, a.r.part).cmp(&(&b.r.doc_key, b.r.ordinal, b.r.part))
+    });
     Ok(out)
 }
 
@@ -249,6 +266,7 @@ fn parse(bytes: &[u8]) -> Option<Vectors> {
             doc_key: r.string()?,
             hash: r.string()?,
             ordinal: r.u32()?,
+            part: r.u32()?,
         });
     }
     let raw = r.take(count.checked_mul(dim)?.checked_mul(4)?)?;
@@ -279,6 +297,7 @@ mod tests {
                     doc_key: format!("doc{}", i % 2),
                     hash: "h".into(),
                     ordinal: i,
+                    part: 0,
                 },
                 &[i as f32, 1.0, -1.0],
             );
@@ -291,7 +310,7 @@ mod tests {
         back.retain(|r| r.doc_key == "doc0");
         assert_eq!(back.len(), 2);
         assert_eq!(back.row(1), &[2.0, 1.0, -1.0]);
-        std::fs::write(dir.join(FILE_NAME), b"LPVEC001garbage").unwrap();
+        std::fs::write(dir.join(FILE_NAME), b"LPVEC002garbage").unwrap();
         assert!(Vectors::load(&dir).is_none());
         std::fs::remove_dir_all(&dir).unwrap();
     }

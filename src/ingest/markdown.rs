@@ -1,5 +1,8 @@
 //! Markdown: front matter, ATX headings, paragraphs, lists, tables and fenced
-//! blocks, with inline markup stripped to plain text.
+//! blocks, with inline markup stripped to plain text. HTML comments are
+//! hidden text and dropped, except search hints: a comment that starts with
+//! `fragen:` lists, one per line, questions the section answers in the words
+//! of its readers (see ARCHITECTURE.md, "Search hints").
 
 use super::types::{Block, BlockKind, Extracted};
 
@@ -108,12 +111,28 @@ fn list_item(line: &str) -> Option<&str> {
     None
 }
 
+/// The hint blocks of an HTML comment's lines: one per question when the
+/// comment starts with `fragen:`, none for any other comment.
+fn hint_blocks(lines: &[String]) -> Vec<Block> {
+    let text = lines.join("\n");
+    let Some(rest) = text.trim_start().strip_prefix("fragen:") else {
+        return Vec::new();
+    };
+    rest.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| Block::new(BlockKind::Hint, l))
+        .collect()
+}
+
 /// Parses Markdown (without front matter) into blocks.
 pub fn parse_markdown(body: &str) -> Extracted {
     let mut blocks: Vec<Block> = Vec::new();
     let mut para: Vec<String> = Vec::new();
     let mut current_kind = BlockKind::Paragraph;
     let mut fence: Option<Vec<String>> = None;
+    // Lines of an open HTML comment; `Some` while inside one.
+    let mut comment: Option<Vec<String>> = None;
     let flush = |para: &mut Vec<String>, kind: &BlockKind, blocks: &mut Vec<Block>| {
         if !para.is_empty() {
             blocks.push(Block::new(kind.clone(), strip_inline(&para.join(" "))));
@@ -134,7 +153,23 @@ pub fn parse_markdown(body: &str) -> Extracted {
             }
             continue;
         }
-        if trimmed.starts_with("```") {
+        if let Some(lines) = comment.as_mut() {
+            if let Some((inside, _)) = line.split_once("-->") {
+                lines.push(inside.to_string());
+                blocks.extend(hint_blocks(&std::mem::take(lines)));
+                comment = None;
+            } else {
+                lines.push(line.to_string());
+            }
+            continue;
+        }
+        if let Some(rest) = trimmed.strip_prefix("<!--") {
+            flush(&mut para, &current_kind, &mut blocks);
+            match rest.split_once("-->") {
+                Some((inside, _)) => blocks.extend(hint_blocks(&[inside.to_string()])),
+                None => comment = Some(vec![rest.to_string()]),
+            }
+        } else if trimmed.starts_with("```") {
             flush(&mut para, &current_kind, &mut blocks);
             fence = Some(Vec::new());
         } else if trimmed.is_empty() {
@@ -223,5 +258,27 @@ mod tests {
             ]
         );
         assert_eq!(e.title.as_deref(), Some("Titel"));
+    }
+
+    #[test]
+    fn comments_are_hidden_and_search_hints_kept() {
+        let e = parse_markdown(
+            "## Teil\n\n<!-- fragen:\nWas ist ein Token?\n  Wie viel Text passt rein?\n-->\n\nText.\n<!-- Notiz der Redaktion -->\n<!-- zwei\nZeilen -->\nMehr.\n",
+        );
+        let got: Vec<(BlockKind, &str)> = e
+            .blocks
+            .iter()
+            .map(|b| (b.kind.clone(), b.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (BlockKind::Heading(2), "Teil"),
+                (BlockKind::Hint, "Was ist ein Token?"),
+                (BlockKind::Hint, "Wie viel Text passt rein?"),
+                (BlockKind::Paragraph, "Text."),
+                (BlockKind::Paragraph, "Mehr."),
+            ]
+        );
     }
 }

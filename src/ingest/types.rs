@@ -7,6 +7,10 @@ pub enum BlockKind {
     Paragraph,
     ListItem,
     TableRow,
+    /// A search hint: a question the surrounding section answers, written by
+    /// the author in a hidden Markdown comment (`<!-- fragen: … -->`). Searched,
+    /// never shown or quoted.
+    Hint,
 }
 
 #[derive(Debug, Clone)]

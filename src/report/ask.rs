@@ -137,32 +137,62 @@ pub fn render_terminal(
     out.push_str(&style.bold("Fundstellen:"));
     out.push('\n');
     for hit in &result.hits {
-        let head = format!("[{}] {}", hit.rank, citation(hit));
-        out.push_str(&wrap(&style.bold(&head), WIDTH, ""));
-        let source = source_line(hit);
-        let source = if hit.kind == DocKind::Beispiel {
-            style.warn(&source)
-        } else {
-            style.dim(&source)
-        };
-        out.push_str(&format!("    {source}\n"));
-        let passage = highlight(
+        push_hit(
+            &mut out,
             analyzer,
-            &excerpt(analyzer, &hit.text, &terms),
+            hit,
+            &hit.rank.to_string(),
             &terms,
             style,
         );
-        out.push_str(&wrap(&passage, WIDTH, "    "));
-        out.push('\n');
     }
-    if result.examples_included && result.hits.iter().any(|h| h.kind == DocKind::Beispiel) {
+    if !result.examples.is_empty() {
+        out.push('\n');
         out.push_str(&wrap(
-            "Hinweis: Es sind noch keine kommunalen Regelungen indexiert; deshalb erscheinen Stellen der fiktiven Beispiel-Dienstanweisung (Musterstadt). Sie gelten nirgends. Eigene Regelungen fügen Sie mit `leitplanke index PFAD` hinzu.",
+            &style.warn("Zum Vergleich aus der fiktiven Beispiel-Dienstanweisung (Musterstadt; sie gilt nirgends und fließt in keine Antwort ein):"),
+            WIDTH,
+            "",
+        ));
+        for hit in &result.examples {
+            push_hit(
+                &mut out,
+                analyzer,
+                hit,
+                &format!("B{}", hit.rank),
+                &terms,
+                style,
+            );
+        }
+        out.push_str(&wrap(
+            "Hinweis: Es sind noch keine kommunalen Regelungen indexiert. Eigene Regelungen fügen Sie mit `leitplanke index PFAD` hinzu; dann entfällt dieser Vergleich (gezielt abrufbar mit `--kind beispiel`).",
             WIDTH,
             "",
         ));
     }
     out
+}
+
+/// One passage: label and citation, source line, highlighted excerpt.
+fn push_hit(
+    out: &mut String,
+    analyzer: &Analyzer,
+    hit: &Hit,
+    label: &str,
+    terms: &HashSet<String>,
+    style: Style,
+) {
+    let head = format!("[{label}] {}", citation(hit));
+    out.push_str(&wrap(&style.bold(&head), WIDTH, ""));
+    let source = source_line(hit);
+    let source = if hit.kind == DocKind::Beispiel {
+        style.warn(&source)
+    } else {
+        style.dim(&source)
+    };
+    out.push_str(&format!("    {source}\n"));
+    let passage = highlight(analyzer, &excerpt(analyzer, &hit.text, terms), terms, style);
+    out.push_str(&wrap(&passage, WIDTH, "    "));
+    out.push('\n');
 }
 
 /// The JSON object of one hit.
@@ -206,6 +236,11 @@ pub fn render_json(
         lines.push(json!({"type": "no_result", "message": NOTHING_FOUND}));
     }
     lines.extend(result.hits.iter().map(hit_json));
+    lines.extend(result.examples.iter().map(|h| {
+        let mut v = hit_json(h);
+        v["type"] = json!("example");
+        v
+    }));
     if let Some(a) = answer {
         lines.push(json!({
             "type": "answer",

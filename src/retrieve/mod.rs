@@ -25,6 +25,8 @@ pub struct Ranking {
     pub body_boost: f32,
     pub section_boost: f32,
     pub title_boost: f32,
+    /// Boost of the section's search hints (questions it answers).
+    pub hints_boost: f32,
     /// Weight of a compound part relative to a whole word.
     pub part_weight: f32,
 }
@@ -36,13 +38,14 @@ impl Default for Ranking {
             body_boost: 0.0,
             section_boost: 0.25,
             title_boost: 0.25,
+            hints_boost: 0.5,
             part_weight: 0.5,
         }
     }
 }
 
 impl Ranking {
-    /// Parses `all=1,body=0,section=0.5,title=0,part=0.5` over the defaults.
+    /// Parses `all=1,body=0,section=0.5,title=0,hints=0.5,part=0.5` over the defaults.
     pub fn parse(spec: &str) -> Result<Ranking, String> {
         let mut r = Ranking::default();
         for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -58,10 +61,11 @@ impl Ranking {
                 "body" => r.body_boost = v,
                 "section" => r.section_boost = v,
                 "title" => r.title_boost = v,
+                "hints" => r.hints_boost = v,
                 "part" => r.part_weight = v,
                 other => {
                     return Err(format!(
-                    "unbekannter Parameter `{other}` (möglich: all, body, section, title, part)"
+                    "unbekannter Parameter `{other}` (möglich: all, body, section, title, hints, part)"
                 ))
                 }
             }
@@ -73,7 +77,8 @@ impl Ranking {
 /// Which kinds of documents a search may return.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KindFilter {
-    /// Leitfaden and municipal rules; examples only while no municipal rules are indexed.
+    /// Leitfaden and municipal rules; the example Dienstanweisung comes apart
+    /// (see [`search`]).
     Default,
     Only(DocKind),
 }
@@ -137,7 +142,11 @@ pub struct Hit {
 pub struct SearchResult {
     pub terms: Vec<QueryTerm>,
     pub hits: Vec<Hit>,
-    /// Examples (kind `beispiel`) were allowed because no municipal rules are indexed.
+    /// Relevant passages of the example Dienstanweisung, shown apart from
+    /// the hits and never used for an answer.
+    pub examples: Vec<Hit>,
+    /// Examples (kind `beispiel`) were searched: no municipal rules are
+    /// indexed, or `--kind beispiel` was asked.
     pub examples_included: bool,
 }
 
@@ -153,9 +162,15 @@ impl SearchResult {
     /// True when the best hit covers enough of the question to be worth
     /// showing, by its words or, in hybrid search, by its meaning.
     pub fn is_relevant(&self) -> bool {
-        self.hits.first().is_some_and(|h| {
-            h.coverage >= MIN_COVERAGE || h.dense_score.is_some_and(|d| d >= MIN_DENSE_SCORE)
-        })
+        self.hits.first().is_some_and(Hit::is_relevant)
+    }
+}
+
+impl Hit {
+    /// True when the hit covers enough of the question, by its words or,
+    /// in hybrid search, by its meaning.
+    pub fn is_relevant(&self) -> bool {
+        self.coverage >= MIN_COVERAGE || self.dense_score.is_some_and(|d| d >= MIN_DENSE_SCORE)
     }
 }
 
@@ -253,7 +268,13 @@ pub fn dense_question(analyzer: &crate::analysis::Analyzer, question: &str) -> S
     }
 }
 
-/// Searches the index.
+/// How many passages of the example Dienstanweisung a search shows beside
+/// its hits while no municipal rules are indexed.
+pub const EXAMPLES_SHOWN: usize = 2;
+
+/// Searches the index. With [`KindFilter::Default`] the hits never include
+/// the example Dienstanweisung; while no municipal rules are indexed, its
+/// best relevant passages come separately, in [`SearchResult::examples`].
 pub fn search(store: &Store, request: &SearchRequest) -> Result<SearchResult, IndexError> {
     let searcher = store.searcher();
     let terms = query_terms(store, &searcher, request.question, &request.ranking);
@@ -261,21 +282,40 @@ pub fn search(store: &Store, request: &SearchRequest) -> Result<SearchResult, In
         KindFilter::Default => !store.has_municipal_rules(),
         KindFilter::Only(k) => k == DocKind::Beispiel,
     };
-    if terms.is_empty() {
-        return Ok(SearchResult {
-            terms,
-            hits: Vec::new(),
-            examples_included,
-        });
+    let mut result = SearchResult {
+        terms,
+        hits: Vec::new(),
+        examples: Vec::new(),
+        examples_included,
+    };
+    if result.terms.is_empty() {
+        return Ok(result);
     }
-    let query = build_query(store, &terms, request);
+    result.hits = ranked(store, &searcher, &result.terms, request)?;
+    if request.kinds == KindFilter::Default && examples_included {
+        let examples = SearchRequest {
+            top_k: EXAMPLES_SHOWN,
+            kinds: KindFilter::Only(DocKind::Beispiel),
+            ..request.clone()
+        };
+        result.examples = ranked(store, &searcher, &result.terms, &examples)?
+            .into_iter()
+            .filter(Hit::is_relevant)
+            .collect();
+    }
+    Ok(result)
+}
+
+/// The best `request.top_k` chunks, lexical or hybrid.
+fn ranked(
+    store: &Store,
+    searcher: &Searcher,
+    terms: &[QueryTerm],
+    request: &SearchRequest,
+) -> Result<Vec<Hit>, IndexError> {
+    let query = build_query(store, terms, request);
     if let Some(dense) = &request.dense {
-        let hits = hybrid(store, &searcher, &*query, &terms, request, dense)?;
-        return Ok(SearchResult {
-            terms,
-            hits,
-            examples_included,
-        });
+        return hybrid(store, searcher, &*query, terms, request, dense);
     }
     let top = searcher.search(
         &query,
@@ -283,13 +323,9 @@ pub fn search(store: &Store, request: &SearchRequest) -> Result<SearchResult, In
     )?;
     let mut hits = Vec::with_capacity(top.len());
     for (rank, (score, addr)) in top.into_iter().enumerate() {
-        hits.push(load_hit(store, &searcher, addr, rank + 1, score, &terms)?);
+        hits.push(load_hit(store, searcher, addr, rank + 1, score, terms)?);
     }
-    Ok(SearchResult {
-        terms,
-        hits,
-        examples_included,
-    })
+    Ok(hits)
 }
 
 /// Identity of a chunk across BM25 and vectors.
@@ -355,19 +391,23 @@ fn hybrid(
         };
         match request.kinds {
             KindFilter::Only(k) => entry.kind == k,
-            KindFilter::Default if store.has_municipal_rules() => entry.kind != DocKind::Beispiel,
-            KindFilter::Default => true,
+            KindFilter::Default => entry.kind != DocKind::Beispiel,
         }
     };
+    // A chunk scores by its best part: its text or one of its search hints.
     let v = dense.vectors;
-    let mut dense_scores: Vec<(ChunkKey, f32)> = v
-        .refs
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| allowed(&r.doc_key) && docs[&r.doc_key].hash == r.hash)
-        .map(|(i, r)| ((r.doc_key.clone(), r.ordinal), dot(dense.query, v.row(i))))
-        .collect();
-    dense_scores.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut best: HashMap<ChunkKey, f32> = HashMap::new();
+    for (i, r) in v.refs.iter().enumerate() {
+        if !allowed(&r.doc_key) || docs[&r.doc_key].hash != r.hash {
+            continue;
+        }
+        let score = dot(dense.query, v.row(i));
+        best.entry((r.doc_key.clone(), r.ordinal))
+            .and_modify(|s| *s = s.max(score))
+            .or_insert(score);
+    }
+    let mut dense_scores: Vec<(ChunkKey, f32)> = best.into_iter().collect();
+    dense_scores.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     dense_scores.truncate(pool);
     let cosine: HashMap<ChunkKey, f32> = dense_scores.iter().cloned().collect();
     let fused = fuse(&lexical, &dense_scores, dense.fusion, top_k);
@@ -396,6 +436,7 @@ fn build_query(store: &Store, terms: &[QueryTerm], request: &SearchRequest) -> B
             (f.body, r.body_boost),
             (f.section, r.section_boost),
             (f.title, r.title_boost),
+            (f.hints, r.hints_boost),
         ];
         for (field, boost) in fields {
             if boost <= 0.0 {
@@ -420,14 +461,8 @@ fn build_query(store: &Store, terms: &[QueryTerm], request: &SearchRequest) -> B
     };
     let filter: Vec<(Occur, Box<dyn Query>)> = match request.kinds {
         KindFilter::Only(k) => vec![(Occur::Must, kind_term(k))],
-        KindFilter::Default if store.has_municipal_rules() => {
-            vec![(Occur::MustNot, kind_term(DocKind::Beispiel))]
-        }
-        KindFilter::Default => Vec::new(),
+        KindFilter::Default => vec![(Occur::MustNot, kind_term(DocKind::Beispiel))],
     };
-    if filter.is_empty() {
-        return text_query;
-    }
     let mut clauses = vec![(Occur::Must, text_query)];
     clauses.extend(filter);
     Box::new(BooleanQuery::new(clauses))
@@ -455,9 +490,14 @@ fn load_hit(
     let section_text = text_of(f.section);
     let title = text_of(f.title);
     let body = text_of(f.body);
+    // Words of the search hints count as matched: the author says the
+    // section answers questions put in those words.
     let present: HashSet<String> = store
         .analyzer
-        .analyze(&format!("{title}\n{section_text}\n{body}"))
+        .analyze(&format!(
+            "{title}\n{section_text}\n{body}\n{}",
+            text_of(f.hints)
+        ))
         .into_iter()
         .map(|t| t.text)
         .collect();
