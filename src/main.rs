@@ -535,7 +535,7 @@ fn eval(settings: &Settings, args: EvalArgs) -> Result<Exit> {
     };
     let embedder = settings.embedder(args.nur_lexikalisch);
     let mode = match &embedder {
-        Some(e) => format!("hybrid ({}, {})", e.model_id(), fusion_label(fusion)),
+        Some(e) => format!("hybrid ({}, {})", e.model_id(), fusion.describe()),
         None => "lexikalisch".to_string(),
     };
     if beir::is_beir_dir(&args.pfad) {
@@ -599,13 +599,6 @@ fn eval(settings: &Settings, args: EvalArgs) -> Result<Exit> {
         }
     }
     Ok(Exit::Ok)
-}
-
-fn fusion_label(f: Fusion) -> String {
-    match f {
-        Fusion::Rrf { k } => format!("RRF k={k}"),
-        Fusion::Weighted { dense_weight } => format!("gewichtet {dense_weight}"),
-    }
 }
 
 fn eval_beir(

@@ -11,6 +11,21 @@ use crate::text::sentences;
 const SOURCE_HITS: usize = 3;
 const MAX_SENTENCES: usize = 3;
 const MAX_WORDS: usize = 90;
+/// Sentence openings that point back to what came before ("Schon deshalb
+/// …", "Dies …"): such a sentence says little on its own, so it counts half.
+const ANAPHORIC_STARTS: &[&str] = &[
+    "dies", "diese", "dieser", "dieses", "das", "dabei", "dafür", "daher", "damit", "darum",
+    "deshalb", "deswegen", "dann", "so", "schon", "auch", "sie", "er", "es", "hier", "dort",
+    "dazu", "trotzdem", "ebenso",
+];
+
+/// True when `sentence` opens with a word that refers back.
+fn is_anaphoric(sentence: &str) -> bool {
+    sentence
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())
+        .is_some_and(|w| ANAPHORIC_STARTS.contains(&w.to_lowercase().as_str()))
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnswerSentence {
@@ -47,6 +62,7 @@ struct Candidate {
     citation: usize,
     order: usize,
     terms: HashSet<String>,
+    anaphoric: bool,
 }
 
 /// Composes a short answer from the best sentences of the top hits.
@@ -69,10 +85,11 @@ pub fn extractive_answer(analyzer: &Analyzer, terms: &[QueryTerm], hits: &[Hit])
                 .into_iter()
                 .map(|t| t.text)
                 .collect();
+            // A paraphrase in the sentence counts for its question word too.
             let matched: HashSet<String> = terms
                 .iter()
                 .filter(|t| present.contains(&t.text))
-                .map(|t| t.text.clone())
+                .flat_map(|t| std::iter::once(t.text.clone()).chain(t.alias_of.clone()))
                 .collect();
             if !matched.is_empty() {
                 candidates.push(Candidate {
@@ -80,6 +97,7 @@ pub fn extractive_answer(analyzer: &Analyzer, terms: &[QueryTerm], hits: &[Hit])
                     citation: hit.rank,
                     order,
                     terms: matched,
+                    anaphoric: order > 0 && is_anaphoric(clean),
                 });
             }
         }
@@ -101,7 +119,8 @@ pub fn extractive_answer(analyzer: &Analyzer, terms: &[QueryTerm], hits: &[Hit])
                 .filter(|t| c.terms.contains(&t.text))
                 .map(weight)
                 .sum();
-            (new + 0.25 * all) / total * (1.0 - 0.08 * (c.citation as f32 - 1.0))
+            let standalone = if c.anaphoric { 0.5 } else { 1.0 };
+            (new + 0.25 * all) / total * (1.0 - 0.08 * (c.citation as f32 - 1.0)) * standalone
         };
         let best = candidates
             .iter()
@@ -131,4 +150,21 @@ pub fn extractive_answer(analyzer: &Analyzer, terms: &[QueryTerm], hits: &[Hit])
             })
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_that_point_back_are_recognised() {
+        assert!(is_anaphoric(
+            "Schon deshalb scheiden solche Dienste für personenbezogene Daten aus."
+        ));
+        assert!(is_anaphoric("„Dies gilt auch für Entwürfe.“"));
+        assert!(!is_anaphoric(
+            "Personenbezogene Daten dürfen nicht in öffentliche Chatbots."
+        ));
+        assert!(!is_anaphoric("Sobald ein Werkzeug freigegeben ist, gilt …"));
+    }
 }
