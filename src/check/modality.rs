@@ -96,8 +96,104 @@ fn segments(tokens: &[Token], g: &Grammar) -> Vec<Segment> {
             start = i;
         }
     }
+    mark_verb_first_condition(tokens, &mut out, g);
     mark_split_duties(tokens, &mut out, g);
     out
+}
+
+/// Finite verbs that open a main clause after a fronted condition ("…,
+/// dürfen die Daten eingegeben werden").
+const FINITE_AUX: &[&str] = &[
+    "darf",
+    "durfen",
+    "kann",
+    "konnen",
+    "muss",
+    "mussen",
+    "soll",
+    "sollen",
+    "sollte",
+    "sollten",
+    "ist",
+    "sind",
+    "wird",
+    "werden",
+    "bleibt",
+    "bleiben",
+    "hat",
+    "haben",
+    "gilt",
+    "gelten",
+    "genugt",
+    "genugen",
+    "reicht",
+    "reichen",
+    "entfallt",
+    "entfallen",
+    "unterbleibt",
+];
+
+/// Verbs that often open a condition without "wenn" ("Liegt eine
+/// Einwilligung vor, …", "Besteht Zweifel, …").
+const CONDITION_VERBS: &[&str] = &[
+    "liegt",
+    "liegen",
+    "besteht",
+    "bestehen",
+    "gibt",
+    "fehlt",
+    "fehlen",
+    "handelt",
+    "geht",
+    "lasst",
+    "gelingt",
+    "erscheint",
+    "steht",
+    "stehen",
+    "betrifft",
+    "enthalt",
+    "enthalten",
+];
+
+/// Words that follow the verb of a verb-first condition ("Liegt eine …").
+const CONDITION_SUBJECTS: &[&str] = &[
+    "ein", "eine", "einer", "der", "die", "das", "es", "kein", "keine", "sie", "er", "dies",
+    "diese", "dieser",
+];
+
+/// "Ist eine Anonymisierung nicht möglich, dürfen die Daten trotzdem …": a
+/// first clause that starts with its finite verb and is followed by a
+/// clause that starts with one is a condition (German verb-first
+/// conditional), so its modal words and negations do not count.
+fn mark_verb_first_condition(tokens: &[Token], segments: &mut [Segment], g: &Grammar) {
+    let [first, next, ..] = segments else {
+        return;
+    };
+    if first.kind != SegKind::Main {
+        return;
+    }
+    let words = word_indices(tokens, first.range.clone());
+    let (Some(&verb), Some(&after)) = (words.first(), words.get(1)) else {
+        return;
+    };
+    let v = tokens[verb].folded.as_str();
+    let verb_first = tokens[verb].capital
+        && (FINITE_AUX.contains(&v)
+            || CONDITION_VERBS.contains(&v)
+            || (CONDITION_SUBJECTS.contains(&tokens[after].folded.as_str())
+                && (v.ends_with('t') || v.ends_with("en"))
+                && !g.prepositions.contains(v)
+                && !g.relatives.contains(v)));
+    let next_words = word_indices(tokens, next.range.clone());
+    let mut rest = next_words
+        .iter()
+        .map(|&i| tokens[i].folded.as_str())
+        .skip_while(|w| matches!(*w, "so" | "dann"));
+    let main_follows =
+        next.kind == SegKind::Main && rest.next().is_some_and(|w| FINITE_AUX.contains(&w));
+    if verb_first && main_follows {
+        segments[0].kind = SegKind::Sub;
+    }
 }
 
 /// An infinitive segment after a main segment that holds "ist"/"sind" but
@@ -550,6 +646,21 @@ mod tests {
                 "Personenbezogene Daten dürfen nicht die Verwaltung verlassen.",
                 Verboten,
             ),
+        ]);
+    }
+
+    #[test]
+    fn verb_first_conditions() {
+        use Stance::*;
+        check(&[
+            ("Ist eine Schwärzung der Namen nicht möglich, dürfen die Akten trotzdem in den Chatbot hochgeladen werden.", Erlaubt),
+            ("Liegt keine Einwilligung vor, dürfen Namen nicht eingegeben werden.", Verboten),
+            ("Sollte eine Prüfung nicht möglich sein, so ist auf die Verwendung zu verzichten.", Verboten),
+            ("Fehlt die Zeit für eine Kontrolle, kann das Ergebnis dennoch verschickt werden.", Erlaubt),
+            ("Kann ein Text nicht gekennzeichnet werden, ist er nicht zu verwenden.", Verboten),
+            // A plain main clause followed by another stays as it is.
+            ("Die Eingabe ist nicht erlaubt, ist aber verbreitet.", Verboten),
+            ("Die Daten der Bürger, sind sie erst eingegeben, lassen sich nicht zurückholen.", Verneint),
         ]);
     }
 
