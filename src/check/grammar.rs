@@ -51,6 +51,20 @@ const LISTS: &[&str] = &[
     "ohne",
 ];
 
+/// Words every catalogue's lists hold in addition to its own `[sprache]`:
+/// general German phrasings of a modality that a catalogue must not be able
+/// to forget. Toleration is a permission ("wird geduldet", "ist statthaft").
+const BUILTIN: &[(&str, &[&str])] = &[(
+    "erlaubnis",
+    &[
+        "geduldet",
+        "toleriert",
+        "hingenommen",
+        "statthaft",
+        "unbedenklich",
+    ],
+)];
+
 /// A word list entry: one or more folded words.
 pub(crate) type Phrase = Vec<String>;
 
@@ -95,15 +109,25 @@ impl Grammar {
             ));
         }
         let list = |name: &str| -> Vec<Phrase> {
-            raw.lists
+            let builtin = BUILTIN
+                .iter()
+                .filter(|(n, _)| *n == name)
+                .flat_map(|(_, words)| words.iter().copied());
+            let mut out: Vec<Phrase> = Vec::new();
+            for entry in raw
+                .lists
                 .get(name)
-                .map(|v| {
-                    v.iter()
-                        .map(|e| fold_entry(e))
-                        .filter(|p| !p.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default()
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .chain(builtin)
+            {
+                let phrase = fold_entry(entry);
+                if !phrase.is_empty() && !out.contains(&phrase) {
+                    out.push(phrase);
+                }
+            }
+            out
         };
         let set = |name: &str| -> HashSet<String> { list(name).into_iter().flatten().collect() };
         let mut particles_by_length: Vec<String> = set("trennbare_vorsilbe").into_iter().collect();

@@ -650,6 +650,28 @@ mod tests {
     }
 
     #[test]
+    fn toleration_is_permission() {
+        use Stance::*;
+        check(&[
+            (
+                "Die Nutzung privater Konten wird bis zum Jahresende geduldet.",
+                Erlaubt,
+            ),
+            (
+                "Das Hochladen interner Vermerke wird in Ausnahmefällen toleriert.",
+                Erlaubt,
+            ),
+            ("Kleine Fehler in Entwürfen werden hingenommen.", Erlaubt),
+            (
+                "Die Eingabe öffentlicher Pressemitteilungen ist unbedenklich.",
+                Erlaubt,
+            ),
+            ("Die Verwendung privater Geräte ist statthaft.", Erlaubt),
+            ("Private Konten werden nicht länger geduldet.", Verboten),
+        ]);
+    }
+
+    #[test]
     fn verb_first_conditions() {
         use Stance::*;
         check(&[
