@@ -16,6 +16,9 @@ pub(crate) enum LeadKind {
     Question,
     /// The part of the same sentence before `;`.
     Clause,
+    /// For a table cell: its row's first cell and its column's heading
+    /// ("Ergebnisse – Nicht erlaubt").
+    Cell,
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +55,8 @@ struct Builder {
     list_intro: Option<String>,
     question: Option<String>,
     paragraph: usize,
+    /// The cells of the current table's first row, once one is open.
+    table_header: Option<Vec<String>>,
 }
 
 /// Splits a document into units.
@@ -62,7 +67,11 @@ pub(crate) fn units(doc: &Document) -> Vec<Unit> {
         match block.kind {
             BlockKind::Heading(level) => b.heading(level, block, title.as_deref()),
             BlockKind::Hint => {}
+            BlockKind::TableRow => b.table_row(block),
             _ => b.text_block(block),
+        }
+        if block.kind != BlockKind::TableRow {
+            b.table_header = None;
         }
     }
     b.units
@@ -141,6 +150,47 @@ impl Builder {
         }
         if !item {
             self.list_intro = sents.last().map(|s| s.to_string());
+        }
+    }
+
+    /// A table row. The first row of a table is its header and stays one
+    /// unit; in the other rows every cell after the first is judged on its
+    /// own, led by the row's first cell and the column's heading, so that
+    /// "ungeprüfte Übernahme" in a column "Nicht erlaubt" forbids.
+    fn table_row(&mut self, block: &Block) {
+        let cells: Vec<&str> = block.text.split(" | ").map(str::trim).collect();
+        let Some(header) = self.table_header.clone() else {
+            self.table_header = Some(cells.iter().map(|c| c.to_string()).collect());
+            self.text_block(block);
+            return;
+        };
+        let filled = cells[1.min(cells.len())..]
+            .iter()
+            .any(|c| c.chars().any(char::is_alphanumeric));
+        if cells.len() < 2 || !filled {
+            let text: Vec<&str> = cells.into_iter().filter(|c| !c.is_empty()).collect();
+            let mut joined = Block::new(BlockKind::TableRow, text.join(" | "));
+            joined.page = block.page;
+            self.text_block(&joined);
+            return;
+        }
+        self.paragraph += 1;
+        for (k, cell) in cells.iter().enumerate().skip(1) {
+            let column = header.get(k).map(String::as_str).filter(|h| is_label(h));
+            let lead = [cells[0], column.unwrap_or("")]
+                .into_iter()
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()
+                .join(" – ");
+            let lead = (!lead.is_empty()).then_some(Lead {
+                text: lead,
+                kind: LeadKind::Cell,
+            });
+            for sentence in sentences(cell) {
+                for part in sentence.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+                    self.push(part, lead.clone(), block.page);
+                }
+            }
         }
     }
 
@@ -234,6 +284,13 @@ fn split_enumeration(sentence: &str) -> Option<(&str, Vec<&str>)> {
     Some((intro, items))
 }
 
+/// A column heading short enough to label its cells ("Nicht erlaubt",
+/// "Zulässige Datenarten"), not a first row of content.
+fn is_label(cell: &str) -> bool {
+    let words = cell.split_whitespace().count();
+    (1..=4).contains(&words) && !cell.contains(['.', ';', ',', '?', '!'])
+}
+
 /// A list item: a Markdown item or a text paragraph starting with a bullet
 /// or an enumeration ("1.", "a)").
 fn is_list_item(block: &Block) -> bool {
@@ -287,6 +344,31 @@ mod tests {
         assert_eq!(u[9].lead.as_ref().unwrap().kind, LeadKind::Clause);
         assert_eq!(u[3].section, ["§ 3 Ausschluss"]);
         assert_eq!(u[0].section, Vec::<String>::new());
+    }
+
+    #[test]
+    fn table_cells_are_led_by_row_and_column() {
+        let doc = read_markdown(
+            "# Titel\n\n| Bereich | Zulässig | Unzulässig |\n|---|---|---|\n| Entwürfe | interne Vermerke | Bescheide; Bewertungen |\n| Sonstiges | | |\n\nDanach.\n",
+        );
+        let u = units(&doc);
+        let texts: Vec<&str> = u.iter().map(|u| u.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Titel",
+                "Bereich | Zulässig | Unzulässig",
+                "interne Vermerke",
+                "Bescheide",
+                "Bewertungen",
+                "Sonstiges",
+                "Danach."
+            ]
+        );
+        let lead = u[4].lead.as_ref().unwrap();
+        assert_eq!(lead.text, "Entwürfe – Unzulässig");
+        assert_eq!(lead.kind, LeadKind::Cell);
+        assert!(u[6].lead.is_none());
     }
 
     #[test]

@@ -123,7 +123,9 @@ fn analyse_unit(unit: &Unit, catalogue: &Catalogue, tokenizer: &mut Tokenizer) -
     }
     let stance = match lead.kind {
         LeadKind::Question => answer_stance(&unit.text, &lead_mod, &own, catalogue),
-        LeadKind::ListIntro if !own.marked && own.stance != Stance::Frage && lead_mod.marked => {
+        LeadKind::ListIntro | LeadKind::Cell
+            if !own.marked && own.stance != Stance::Frage && lead_mod.marked =>
+        {
             lead_mod.statement
         }
         _ => own.stance,
