@@ -15,7 +15,7 @@ export LEITPLANKE_MODELS="${LEITPLANKE_MODELS:-$PWD/models}"
 IDX="$(mktemp -d)"
 trap 'rm -rf "$IDX"' EXIT
 
-SETS=("$DATA/covidqa-de" "$DATA/xquad-de" "corpus/fragen.toml")
+SETS=("$DATA/covidqa-de" "$DATA/xquad-de" "corpus/fragen.toml" "tests/data/fragen-blind.toml")
 # name|extra arguments
 VARIANTS=(
   "lexikalisch, Standard (alle Schritte)|--nur-lexikalisch"
@@ -28,17 +28,23 @@ VARIANTS=(
   "ohne Titel-/Abschnittsboost|--nur-lexikalisch --ranking all=1,section=0,title=0,part=0.5"
   "Titel/Abschnitt 0.5|--nur-lexikalisch --ranking all=1,section=0.5,title=0.5,part=0.5"
   "Kompositateile Gewicht 1.0|--nur-lexikalisch --ranking all=1,section=0.25,title=0.25,part=1"
-  "Kompositateile Gewicht 0.25|--nur-lexikalisch --ranking all=1,section=0.25,title=0.25,part=0.25"
+  "Kompositateile Gewicht 0.25|--nur-lexikalisch --ranking part=0.25"
+  "ohne Suchhinweise (lexikalisch)|--nur-lexikalisch --ranking hints=0"
+  "Suchhinweise Gewicht 0.5 (lexikalisch)|--nur-lexikalisch --ranking hints=0.5"
   "nur dicht (e5-small)|--fusion gewichtet:1"
   "hybrid RRF k=60|--fusion rrf:60"
-  "hybrid gewichtet 0.4|--fusion gewichtet:0.4"
-  "hybrid gewichtet 0.5|--fusion gewichtet:0.5"
-  "hybrid gewichtet 0.6 (Vorgabe)|--fusion gewichtet:0.6"
-  "hybrid gewichtet 0.7|--fusion gewichtet:0.7"
+  "hybrid min-max 0.4|--fusion minmax:0.4"
+  "hybrid min-max 0.6 (alte Vorgabe)|--fusion minmax:0.6"
+  "hybrid min-max 0.8|--fusion minmax:0.8"
+  "hybrid z 0.4|--fusion gewichtet:0.4"
+  "hybrid z 0.5 (Vorgabe)|--fusion gewichtet:0.5"
+  "hybrid z 0.6|--fusion gewichtet:0.6"
+  "hybrid z 0.7|--fusion gewichtet:0.7"
+  "hybrid z 0.5, Suchhinweise nur dicht|--fusion gewichtet:0.5 --ranking hints=0"
 )
 
-printf '| Variante | covidqa-de nDCG@10 | covidqa-de R@10 | xquad-de nDCG@10 | xquad-de R@10 | fragen R@3 | fragen nDCG@10 | p50 ms (covidqa) |\n'
-printf '|---|---|---|---|---|---|---|---|\n'
+printf '| Variante | covidqa-de nDCG@10 | covidqa-de R@10 | xquad-de nDCG@10 | xquad-de R@10 | fragen R@3 | fragen nDCG@10 | blind R@3 | blind nDCG@10 | p50 ms (covidqa) |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|\n'
 for v in "${VARIANTS[@]}"; do
   name="${v%%|*}"; args="${v#*|}"
   row="| $name"

@@ -150,6 +150,9 @@ pub struct SearchResult {
     pub examples_included: bool,
 }
 
+/// How many of the first hits [`SearchResult::is_relevant`] looks at.
+pub const RELEVANCE_DEPTH: usize = 3;
+
 /// Below this coverage of the best hit, nothing relevant was found.
 pub const MIN_COVERAGE: f32 = 0.3;
 
@@ -168,10 +171,14 @@ pub const HINT_OFFSET: f32 = 0.05;
 pub const MIN_DENSE_SCORE: f32 = 0.84;
 
 impl SearchResult {
-    /// True when the best hit covers enough of the question to be worth
+    /// True when one of the best hits covers enough of the question to be worth
     /// showing, by its words or, in hybrid search, by its meaning.
+    ///
+    /// Any of the first [`RELEVANCE_DEPTH`] hits may carry it: fusion can put
+    /// a passage with many matching words but little meaning first and the
+    /// one that answers second.
     pub fn is_relevant(&self) -> bool {
-        self.hits.first().is_some_and(Hit::is_relevant)
+        self.hits.iter().take(RELEVANCE_DEPTH).any(Hit::is_relevant)
     }
 }
 
