@@ -117,6 +117,16 @@ fn negation_and_modality_decide_between_coverage_and_conflict() {
         ("verantwortung", "widerspruechlich", "Einfache Bescheide darf die KI automatisch erlassen."),
         ("werkzeuge", "widerspruechlich", "BYOD ist ausdrücklich erlaubt, ihr könnt das Tool auch auf dem privaten Smartphone nutzen."),
         ("urheberrecht", "widerspruechlich", "Zeitungsartikel dürfen ohne Rücksicht auf Urheberrechte hochgeladen werden."),
+        // Toleration is a permission; a verb-first condition does not negate the main clause.
+        ("werkzeuge", "widerspruechlich", "Bis zur Einführung des Dienstwerkzeugs wird die Nutzung privater Konten bei KI-Anbietern geduldet."),
+        ("datenschutz", "widerspruechlich", "Ist eine Schwärzung der Namen nicht möglich, dürfen die Akten trotzdem in den öffentlichen Chatbot hochgeladen werden."),
+        ("datenschutz", "abgedeckt", "Liegt keine Einwilligung vor, dürfen Namen nicht eingegeben werden."),
+        // An exemption leaves its object to the heading; other stances do not.
+        ("datenqualitaet", "widerspruechlich", "## Ergebnisse der KI\n\nBei Zusammenfassungen von Protokollen ist eine Kontrolle nicht erforderlich."),
+        ("datenschutz", "teilweise", "## Personenbezogene Daten\n\nÖffentliche Pressemitteilungen dürfen eingegeben werden."),
+        // Table cells take the stance of their column.
+        ("datenqualitaet", "abgedeckt", "| Bereich | Erlaubt | Nicht erlaubt |\n|---|---|---|\n| Ergebnisse | Verwendung nach Prüfung auf Richtigkeit und Vollständigkeit | Übernahme ohne Prüfung |"),
+        ("werkzeuge", "widerspruechlich", "| Bereich | Zulässig | Unzulässig |\n|---|---|---|\n| Zugang | private Konten bei ChatGPT | Weitergabe von Passwörtern |"),
         // FAQ answers take their modality from the question.
         ("datenschutz", "abgedeckt", "**Darf ich Namen von Bürgern eingeben?** Nein."),
         ("datenschutz", "widerspruechlich", "**Darf ich Namen von Bürgern eingeben?** Ja, wenn es eilt."),

@@ -195,6 +195,39 @@ fn conflicts(rule: &ConflictRule, a: &Analysed) -> bool {
         && close_together(&a.hits, &rule.when)
 }
 
+/// "Nr. 5 Ergebnisse … Bei Übersetzungen ist eine Prüfung nicht
+/// erforderlich": an exemption names the duty it lifts and leaves its object
+/// to the context, so a sentence that is `freigestellt` also counts the
+/// concepts of its section heading. Other stances name what they allow or
+/// forbid, and a heading must not complete them.
+fn elliptic_conflict(rule: &ConflictRule, a: &Analysed, heading: Option<&[Vec<Hit>]>) -> bool {
+    let Some(heading) = heading else {
+        return false;
+    };
+    if a.stance != Stance::Freigestellt || !rule.when.iter().any(|r| present(&a.hits, r)) {
+        return false;
+    }
+    let merged: Vec<Vec<Hit>> = a
+        .hits
+        .iter()
+        .zip(heading)
+        .map(|(own, head)| {
+            own.iter()
+                .cloned()
+                .chain(head.iter().cloned().map(|mut h| {
+                    h.tokens.clear();
+                    h
+                }))
+                .collect()
+        })
+        .collect();
+    let with_context = Analysed {
+        hits: merged,
+        stance: a.stance,
+    };
+    conflicts(rule, &with_context)
+}
+
 /// Largest distance (in tokens) between the concepts of a contradiction, so
 /// that run-on sentences (a whole list joined into one) do not combine
 /// words from different items.
@@ -243,10 +276,11 @@ pub(crate) fn judge(topic: &Topic, units: &[Unit], analysed: &[Analysed]) -> Jud
         .enumerate()
         .filter(|(i, _)| !units[*i].is_heading)
         .filter_map(|(i, a)| {
+            let heading = units[i].heading.map(|h| &analysed[h].hits[..]);
             topic
                 .conflicts
                 .iter()
-                .find(|r| conflicts(r, a))
+                .find(|r| conflicts(r, a) || elliptic_conflict(r, a, heading))
                 .map(|r| (i, Role::Conflict(r.name.clone())))
         })
         .collect();
