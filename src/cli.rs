@@ -160,7 +160,7 @@ pub struct EvalArgs {
     /// Ergebnis als ein JSON-Objekt
     #[arg(long)]
     pub json: bool,
-    /// Gewichte der Rangfolge zum Vergleichen, z. B. "all=1,section=0.25,title=0.25,part=0.5"
+    /// Gewichte der Rangfolge zum Vergleichen, z. B. "all=1,section=0.25,title=0.25,hints=1,part=0.5"
     #[arg(long, value_name = "GEWICHTE")]
     pub ranking: Option<String>,
     /// Schritte der Analyse zum Vergleichen, z. B. "stem=0,stop=1,decompound=1,min_part_len=5,vokabular=daten"
@@ -170,7 +170,7 @@ pub struct EvalArgs {
     /// Nur die Wortsuche messen, auch wenn ein Einbettungsmodell installiert ist
     #[arg(long)]
     pub nur_lexikalisch: bool,
-    /// Verfahren der hybriden Suche: "gewichtet:0.6" (Vorgabe) oder "rrf:60"
+    /// Verfahren der hybriden Suche: "gewichtet:0.5" (z-normiert, Vorgabe), "minmax:0.6" oder "rrf:60"
     #[arg(long, value_name = "VERFAHREN")]
     pub fusion: Option<String>,
 }
