@@ -31,6 +31,8 @@ pub(crate) struct Modality {
     pub statement: Stance,
     /// True if the main clause has a modal word or a negation.
     pub marked: bool,
+    /// True if a clause that is no condition holds "nur", "ausschließlich" …
+    pub restricted: bool,
     /// Tokens in the scope of "ohne".
     pub negated: Vec<bool>,
 }
@@ -76,6 +78,10 @@ pub(crate) fn analyze(tokens: &[Token], text: &str, g: &Grammar) -> Modality {
         stance: if question { Stance::Frage } else { statement },
         statement,
         marked,
+        restricted: segments
+            .iter()
+            .filter(|s| s.kind != SegKind::Sub)
+            .any(|s| contains(&g.restrictions, tokens, s.range.clone())),
         negated: without_scope(tokens, g),
     }
 }

@@ -126,7 +126,11 @@ fn analyse_unit(unit: &Unit, catalogue: &Catalogue, tokenizer: &mut Tokenizer) -
         LeadKind::ListIntro | LeadKind::Cell
             if !own.marked && own.stance != Stance::Frage && lead_mod.marked =>
         {
-            lead_mod.statement
+            // "Zulässig: nur anonymisierte Fallbeschreibungen" restricts.
+            match lead_mod.statement {
+                Stance::Erlaubt if own.restricted => Stance::Eingeschraenkt,
+                s => s,
+            }
         }
         _ => own.stance,
     };
