@@ -128,6 +128,8 @@ fn negation_and_modality_decide_between_coverage_and_conflict() {
         ("datenqualitaet", "abgedeckt", "| Bereich | Erlaubt | Nicht erlaubt |\n|---|---|---|\n| Ergebnisse | Verwendung nach Prüfung auf Richtigkeit und Vollständigkeit | Übernahme ohne Prüfung |"),
         ("werkzeuge", "widerspruechlich", "| Bereich | Zulässig | Unzulässig |\n|---|---|---|\n| Zugang | private Konten bei ChatGPT | Weitergabe von Passwörtern |"),
         ("datenschutz", "abgedeckt", "| Bereich | Zulässig |\n|---|---|\n| Personenbezogene Daten | nur nach vollständiger Anonymisierung |"),
+        // "ungeprüft" is "ohne Prüfung".
+        ("datenqualitaet", "abgedeckt", "Ungeprüfte Ergebnisse dürfen nicht in Bescheide übernommen werden."),
         // FAQ answers take their modality from the question.
         ("datenschutz", "abgedeckt", "**Darf ich Namen von Bürgern eingeben?** Nein."),
         ("datenschutz", "widerspruechlich", "**Darf ich Namen von Bürgern eingeben?** Ja, wenn es eilt."),

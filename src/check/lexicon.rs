@@ -7,7 +7,7 @@
 //! built-in shape (`@datum`, `@email`). Words joined by `_` must follow each
 //! other in order (`in_Kraft`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::analysis::{fold_word, raw_tokens, Analyzer, RawTokenKind};
 
@@ -124,7 +124,8 @@ impl Lexicon {
     /// Matches every concept against one sentence. `negated[i]` marks the
     /// tokens in the scope of "ohne". Returns hits per concept id.
     pub fn match_tokens(&self, tokens: &[Token], text: &str, negated: &[bool]) -> Vec<Vec<Hit>> {
-        let occurrences = self.pattern_occurrences(tokens, text);
+        let (occurrences, negated_forms) = self.pattern_occurrences(tokens, text);
+        let negated_forms = &negated_forms;
         let mut cue_hits: HashMap<usize, Vec<Vec<usize>>> = HashMap::new();
         let mut candidates: Vec<usize> = occurrences
             .keys()
@@ -150,9 +151,10 @@ impl Lexicon {
                             .flatten()
                             .map(move |toks| Hit {
                                 cue,
-                                negated: toks
-                                    .iter()
-                                    .all(|&t| negated.get(t).copied().unwrap_or(false)),
+                                negated: toks.iter().zip(&self.cues[cue].words).all(|(&t, &p)| {
+                                    negated.get(t).copied().unwrap_or(false)
+                                        || negated_forms.contains(&(p, t))
+                                }),
                                 tokens: toks.clone(),
                             })
                     })
@@ -161,44 +163,68 @@ impl Lexicon {
             .collect()
     }
 
-    /// Token indices per word pattern found in the sentence.
-    fn pattern_occurrences(&self, tokens: &[Token], text: &str) -> HashMap<usize, Vec<usize>> {
+    /// Token indices per word pattern found in the sentence, and the
+    /// (pattern, token) pairs found only through a negated repaired form
+    /// (`geprüft` in `ungeprüft`).
+    fn pattern_occurrences(
+        &self,
+        tokens: &[Token],
+        text: &str,
+    ) -> (HashMap<usize, Vec<usize>>, HashSet<(usize, usize)>) {
         let mut occ: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut negated = HashSet::new();
         for (i, t) in tokens.iter().enumerate() {
-            let mut found: Vec<usize> = Vec::new();
-            let mut by_stem = |stem: &str, whole_word: bool| {
-                for &p in self.by_stem.get(stem).into_iter().flatten() {
-                    if let WordPattern::Stem { whole, .. } = self.patterns[p] {
-                        if whole_word || !whole {
-                            found.push(p);
-                        }
-                    }
+            let mut own = self.own_patterns(t, text);
+            let mut via_alt = Vec::new();
+            if let Some((folded, stem)) = &t.alt {
+                self.stem_patterns(stem, true, &mut via_alt);
+                via_alt.extend(self.prefixes.iter().copied().filter(|&p| {
+                    matches!(&self.patterns[p], WordPattern::Prefix { prefix, .. } if folded.starts_with(prefix.as_str()))
+                }));
+            }
+            for p in via_alt {
+                if t.alt_negated && !own.contains(&p) {
+                    negated.insert((p, i));
                 }
-            };
-            by_stem(&t.stem, true);
-            if let Some((_, stem)) = &t.alt {
-                by_stem(stem, true);
+                own.push(p);
             }
-            for part in t.parts.iter() {
-                by_stem(part, false);
-            }
-            for &p in &self.prefixes {
-                if self.prefix_matches(p, t) {
-                    found.push(p);
-                }
-            }
-            for &p in &self.builtins {
-                if builtin_matches(&self.patterns[p], t, text) {
-                    found.push(p);
-                }
-            }
-            found.sort_unstable();
-            found.dedup();
-            for p in found {
+            own.sort_unstable();
+            own.dedup();
+            for p in own {
                 occ.entry(p).or_default().push(i);
             }
         }
-        occ
+        (occ, negated)
+    }
+
+    /// Patterns matched by a token's own word, its compound parts and shapes.
+    fn own_patterns(&self, t: &Token, text: &str) -> Vec<usize> {
+        let mut found = Vec::new();
+        self.stem_patterns(&t.stem, true, &mut found);
+        for part in t.parts.iter() {
+            self.stem_patterns(part, false, &mut found);
+        }
+        for &p in &self.prefixes {
+            if self.prefix_matches(p, t) {
+                found.push(p);
+            }
+        }
+        for &p in &self.builtins {
+            if builtin_matches(&self.patterns[p], t, text) {
+                found.push(p);
+            }
+        }
+        found
+    }
+
+    fn stem_patterns(&self, stem: &str, whole_word: bool, found: &mut Vec<usize>) {
+        for &p in self.by_stem.get(stem).into_iter().flatten() {
+            if let WordPattern::Stem { whole, .. } = self.patterns[p] {
+                if whole_word || !whole {
+                    found.push(p);
+                }
+            }
+        }
     }
 
     fn prefix_matches(&self, p: usize, t: &Token) -> bool {
@@ -206,9 +232,6 @@ impl Lexicon {
             return false;
         };
         t.folded.starts_with(prefix.as_str())
-            || t.alt
-                .as_ref()
-                .is_some_and(|(f, _)| f.starts_with(prefix.as_str()))
             || (!whole && t.parts.iter().any(|s| s.starts_with(prefix.as_str())))
     }
 
@@ -375,5 +398,22 @@ mod tests {
         assert!(hits("@email", "Schreiben Sie an ki@stadt.de."));
         assert!(hits("Art. 9 DSGVO", "Daten nach Artikel 9 der DSGVO"));
         assert!(hits("KI-Anwendung*", "mit KI-Anwendungen"));
+    }
+
+    #[test]
+    fn un_participles_hit_negated() {
+        let analyzer = Analyzer::standard();
+        let grammar = Catalogue::bundled().unwrap().grammar;
+        let mut lex = Lexicon::default();
+        lex.add_concept(&analyzer, "pruefen", &["prüf*".into(), "geprüft*".into()])
+            .unwrap();
+        lex.add_concept(&analyzer, "ungeprueft", &["ungeprüft".into()])
+            .unwrap();
+        let text = "Ungeprüfte Entwürfe gehen nicht hinaus.";
+        let tokens = Tokenizer::new(analyzer).tokenize(text, &grammar);
+        let hits = lex.match_tokens(&tokens, text, &vec![false; tokens.len()]);
+        // `geprüft` in `ungeprüft` counts as "ohne Prüfung"; the word itself stays a plain hit.
+        assert!(!hits[0].is_empty() && hits[0].iter().all(|h| h.negated));
+        assert!(!hits[1].is_empty() && hits[1].iter().all(|h| !h.negated));
     }
 }

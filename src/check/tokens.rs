@@ -34,6 +34,8 @@ pub(crate) struct Token {
     pub seg: usize,
     /// A `zu` infinitive written as one word (`einzugeben`).
     pub zu_infix: bool,
+    /// The repaired form is negated: `ungeprüft` is `geprüft` under "nicht".
+    pub alt_negated: bool,
 }
 
 #[derive(Debug)]
@@ -86,6 +88,7 @@ impl Tokenizer {
                 joined,
                 seg,
                 zu_infix: false,
+                alt_negated: false,
                 text: raw.text,
             };
             token.alt = zu_infix(&token.folded, grammar).map(|f| {
@@ -93,6 +96,13 @@ impl Tokenizer {
                 (f, stem)
             });
             token.zu_infix = token.alt.is_some();
+            if token.alt.is_none() && token.kind == RawTokenKind::Word {
+                token.alt = negated_participle(&token.folded).map(|f| {
+                    let stem = self.analyzer.stem(f);
+                    (f.to_string(), stem)
+                });
+                token.alt_negated = token.alt.is_some();
+            }
             last_end = last_end.max(token.to);
             out.push(token);
         }
@@ -159,6 +169,14 @@ fn zu_infix(folded: &str, grammar: &Grammar) -> Option<String> {
         let rest = folded.strip_prefix(p.as_str())?.strip_prefix("zu")?;
         (rest.chars().count() >= 4 && rest.ends_with('n')).then(|| format!("{p}{rest}"))
     })
+}
+
+/// `ungeprüft` → `geprüft`, `unverschlüsselt` → `verschlüsselt`: "un"
+/// before a participle negates it, as "ohne Prüfung" does.
+fn negated_participle(folded: &str) -> Option<&str> {
+    let rest = folded.strip_prefix("un")?;
+    (["ge", "be", "ver"].iter().any(|p| rest.starts_with(p)) && rest.chars().count() >= 6)
+        .then_some(rest)
 }
 
 /// Words that are never the finite verb a particle belongs to.
@@ -303,6 +321,24 @@ mod tests {
             ["auswerten"]
         );
         assert!(alts("Die Verwaltung nutzt das Werkzeug.").is_empty());
+    }
+
+    #[test]
+    fn un_participles_are_negated_forms() {
+        let t = tokens("Ungeprüfte Texte und unverschlüsselte Dateien, ein ungewöhnlicher Fall.");
+        let negated: Vec<(&str, &str)> = t
+            .iter()
+            .filter(|t| t.alt_negated)
+            .map(|t| (t.text.as_str(), t.alt.as_ref().unwrap().0.as_str()))
+            .collect();
+        assert_eq!(
+            negated,
+            [
+                ("Ungeprüfte", "geprufte"),
+                ("unverschlüsselte", "verschlusselte"),
+                ("ungewöhnlicher", "gewohnlicher")
+            ]
+        );
     }
 
     #[test]
