@@ -48,6 +48,9 @@ pub(crate) struct Hit {
     pub negated: bool,
 }
 
+/// Token indices per word pattern.
+type Occurrences = HashMap<usize, Vec<usize>>;
+
 /// All concepts of a catalogue and an index from stems to the cue words.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Lexicon {
@@ -170,7 +173,7 @@ impl Lexicon {
         &self,
         tokens: &[Token],
         text: &str,
-    ) -> (HashMap<usize, Vec<usize>>, HashSet<(usize, usize)>) {
+    ) -> (Occurrences, HashSet<(usize, usize)>) {
         let mut occ: HashMap<usize, Vec<usize>> = HashMap::new();
         let mut negated = HashSet::new();
         for (i, t) in tokens.iter().enumerate() {
