@@ -161,7 +161,18 @@ impl Builder {
         let cells: Vec<&str> = block.text.split(" | ").map(str::trim).collect();
         let Some(header) = self.table_header.clone() else {
             self.table_header = Some(cells.iter().map(|c| c.to_string()).collect());
-            self.text_block(block);
+            if !cells.iter().filter(|c| !c.is_empty()).all(|c| is_label(c)) {
+                // A first row of content, as tables without a header have.
+                self.text_block(block);
+                return;
+            }
+            // A header labels columns and states no rule: a heading.
+            self.paragraph += 1;
+            let text: Vec<&str> = cells.into_iter().filter(|c| !c.is_empty()).collect();
+            self.push(&text.join(" | "), None, block.page);
+            if let Some(unit) = self.units.last_mut() {
+                unit.is_heading = true;
+            }
             return;
         };
         let filled = cells[1.min(cells.len())..]
@@ -365,6 +376,7 @@ mod tests {
                 "Danach."
             ]
         );
+        assert!(u[1].is_heading);
         let lead = u[4].lead.as_ref().unwrap();
         assert_eq!(lead.text, "Entwürfe – Unzulässig");
         assert_eq!(lead.kind, LeadKind::Cell);
