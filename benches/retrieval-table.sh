@@ -56,9 +56,9 @@ import json,sys
 d=json.loads(sys.argv[1] or "{}"); m=d.get("metrics",{})
 fr=sys.argv[2].endswith(".toml")
 if not m: print("–|–", end="")
-elif fr: print(f"{m[\"recall_at_3\"]:.3f}|{m[\"ndcg_at_10\"]:.3f}", end="")
-else: print(f"{m[\"ndcg_at_10\"]:.3f}|{m[\"recall_at_10\"]:.3f}", end="")
-if "covidqa" in sys.argv[2] and m: print(f"@{m[\"latency_p50_ms\"]:.1f}", end="")
+elif fr: print("%.3f|%.3f" % (m["recall_at_3"], m["ndcg_at_10"]), end="")
+else: print("%.3f|%.3f" % (m["ndcg_at_10"], m["recall_at_10"]), end="")
+if "covidqa" in sys.argv[2] and m: print("@%.1f" % m["latency_p50_ms"], end="")
 ' "$out" "$s")"
   done
   # move the covidqa latency to the last column
