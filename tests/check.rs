@@ -123,6 +123,7 @@ fn negation_and_modality_decide_between_coverage_and_conflict() {
         ("datenschutz", "abgedeckt", "Liegt keine Einwilligung vor, dürfen Namen nicht eingegeben werden."),
         // An exemption leaves its object to the heading; other stances do not.
         ("datenqualitaet", "widerspruechlich", "## Ergebnisse der KI\n\nBei Zusammenfassungen von Protokollen ist eine Kontrolle nicht erforderlich."),
+        ("datenqualitaet", "teilweise", "## Ergebnisse der KI\n\nDie Beschäftigten prüfen die Texte sorgfältig, sind aber nicht verpflichtet, Quellen anzugeben."),
         ("datenschutz", "teilweise", "## Personenbezogene Daten\n\nÖffentliche Pressemitteilungen dürfen eingegeben werden."),
         // Table cells take the stance of their column.
         ("datenqualitaet", "abgedeckt", "| Bereich | Erlaubt | Nicht erlaubt |\n|---|---|---|\n| Ergebnisse | Verwendung nach Prüfung auf Richtigkeit und Vollständigkeit | Übernahme ohne Prüfung |"),

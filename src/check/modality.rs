@@ -33,6 +33,10 @@ pub(crate) struct Modality {
     pub marked: bool,
     /// True if a clause that is no condition holds "nur", "ausschließlich" …
     pub restricted: bool,
+    /// Tokens of the clause that carries the modal word, with an infinitive
+    /// after it and a subject before an inserted clause; the whole sentence
+    /// when there is no modal word.
+    pub focus: Range<usize>,
     /// Tokens in the scope of "ohne".
     pub negated: Vec<bool>,
 }
@@ -82,8 +86,40 @@ pub(crate) fn analyze(tokens: &[Token], text: &str, g: &Grammar) -> Modality {
             .iter()
             .filter(|s| s.kind != SegKind::Sub)
             .any(|s| contains(&g.restrictions, tokens, s.range.clone())),
+        focus: focus(tokens, &segments, g),
         negated: without_scope(tokens, g),
     }
+}
+
+/// See [`Modality::focus`]: "Eine Prüfung ist, soweit …, nicht
+/// erforderlich" spans the whole sentence; "Die Beschäftigten prüfen die
+/// Texte, sind aber nicht verpflichtet, Quellen anzugeben" only its second
+/// half.
+fn focus(tokens: &[Token], segments: &[Segment], g: &Grammar) -> Range<usize> {
+    let main = main_segments(segments);
+    let Some(m) = main
+        .iter()
+        .filter_map(|&s| modal_class(tokens, &segments[s], s == main[0], g).map(|c| (c, s)))
+        .min()
+        .map(|(_, s)| s)
+    else {
+        return 0..tokens.len();
+    };
+    let mut first = m;
+    while first > 0 && segments[first - 1].kind == SegKind::Sub {
+        first -= 1;
+    }
+    if first < m && first > 0 && segments[first - 1].kind == SegKind::Main {
+        first -= 1;
+    }
+    let mut last = m;
+    while segments
+        .get(last + 1)
+        .is_some_and(|s| s.kind == SegKind::Infinitive || s.duty)
+    {
+        last += 1;
+    }
+    segments[first].range.start..segments[last].range.end
 }
 
 fn word_indices(tokens: &[Token], range: Range<usize>) -> Vec<usize> {
@@ -690,6 +726,32 @@ mod tests {
             ("Die Eingabe ist nicht erlaubt, ist aber verbreitet.", Verboten),
             ("Die Daten der Bürger, sind sie erst eingegeben, lassen sich nicht zurückholen.", Verneint),
         ]);
+    }
+
+    #[test]
+    fn focus_is_the_modal_clause() {
+        let cat = Catalogue::bundled().unwrap();
+        let focused = |text: &str| {
+            let tokens = Tokenizer::new(Analyzer::standard()).tokenize(text, &cat.grammar);
+            let m = analyze(&tokens, text, &cat.grammar);
+            tokens[m.focus]
+                .iter()
+                .map(|t| t.text.clone())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(
+            focused("Die Beschäftigten prüfen die Texte, sind aber nicht verpflichtet, Quellen anzugeben."),
+            "sind aber nicht verpflichtet Quellen anzugeben"
+        );
+        assert_eq!(
+            focused("Eine Prüfung ist, soweit es um Notizen geht, nicht erforderlich."),
+            "Eine Prüfung ist soweit es um Notizen geht nicht erforderlich"
+        );
+        assert_eq!(
+            focused("Die Texte werden gelesen."),
+            "Die Texte werden gelesen"
+        );
     }
 
     #[test]

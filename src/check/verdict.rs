@@ -73,6 +73,8 @@ pub(crate) enum Role {
 pub(crate) struct Analysed {
     pub hits: Vec<Vec<Hit>>,
     pub stance: Stance,
+    /// Tokens of the clause that carries the stance ([`Modality::focus`]).
+    pub focus: std::ops::Range<usize>,
 }
 
 /// Analyses every unit: concept hits (with the lead's) and stance.
@@ -106,12 +108,14 @@ fn analyse_unit(unit: &Unit, catalogue: &Catalogue, tokenizer: &mut Tokenizer) -
         return Analysed {
             hits,
             stance: Stance::Fest,
+            focus: own.focus,
         };
     }
     let Some(lead) = &unit.lead else {
         return Analysed {
             hits,
             stance: own.stance,
+            focus: own.focus,
         };
     };
     let (lead_hits, lead_mod) = analyse_text(&lead.text, catalogue, tokenizer);
@@ -134,7 +138,11 @@ fn analyse_unit(unit: &Unit, catalogue: &Catalogue, tokenizer: &mut Tokenizer) -
         }
         _ => own.stance,
     };
-    Analysed { hits, stance }
+    Analysed {
+        hits,
+        stance,
+        focus: own.focus,
+    }
 }
 
 /// "Darf ich …? Nein." forbids; "Ja." affirms; "Nur wenn …" restricts.
@@ -203,12 +211,20 @@ fn conflicts(rule: &ConflictRule, a: &Analysed) -> bool {
 /// erforderlich": an exemption names the duty it lifts and leaves its object
 /// to the context, so a sentence that is `freigestellt` also counts the
 /// concepts of its section heading. Other stances name what they allow or
-/// forbid, and a heading must not complete them.
+/// forbid, and a heading must not complete them. The duty must stand in the
+/// clause that lifts it: in "Die Beschäftigten prüfen die Texte, sind aber
+/// nicht verpflichtet, Quellen anzugeben" the check is not what is lifted.
 fn elliptic_conflict(rule: &ConflictRule, a: &Analysed, heading: Option<&[Vec<Hit>]>) -> bool {
     let Some(heading) = heading else {
         return false;
     };
-    if a.stance != Stance::Freigestellt || !rule.when.iter().any(|r| present(&a.hits, r)) {
+    // The sentence must name the lifted duty itself, in the clause that lifts it.
+    let in_focus = |r: &Requirement| {
+        a.hits[r.concept].iter().any(|h| {
+            !h.negated && (h.tokens.is_empty() || h.tokens.iter().all(|t| a.focus.contains(t)))
+        })
+    };
+    if a.stance != Stance::Freigestellt || !rule.when.iter().any(in_focus) {
         return false;
     }
     let merged: Vec<Vec<Hit>> = a
@@ -228,6 +244,7 @@ fn elliptic_conflict(rule: &ConflictRule, a: &Analysed, heading: Option<&[Vec<Hi
     let with_context = Analysed {
         hits: merged,
         stance: a.stance,
+        focus: a.focus.clone(),
     };
     conflicts(rule, &with_context)
 }
