@@ -295,11 +295,11 @@ pub fn dense_question(analyzer: &crate::analysis::Analyzer, question: &str) -> S
 
 /// How many passages of the example Dienstanweisung a search shows beside
 /// its hits while no municipal rules are indexed.
-pub const EXAMPLES_SHOWN: usize = 2;
+pub const EXAMPLES_SHOWN: usize = 1;
 
 /// Searches the index. With [`KindFilter::Default`] the hits never include
 /// the example Dienstanweisung; while no municipal rules are indexed, its
-/// best relevant passages come separately, in [`SearchResult::examples`].
+/// best relevant passage comes separately, in [`SearchResult::examples`].
 pub fn search(store: &Store, request: &SearchRequest) -> Result<SearchResult, IndexError> {
     let searcher = store.searcher();
     let terms = query_terms(store, &searcher, request.question, &request.ranking);
