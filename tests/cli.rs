@@ -209,6 +209,38 @@ fn municipal_rules_are_indexed_searched_and_keep_examples_out() {
 }
 
 #[test]
+fn own_rules_come_before_the_guideline() {
+    let home = tempfile::tempdir().unwrap();
+    let rules = home.path().join("regeln");
+    write(
+        &rules,
+        "da.md",
+        "# Dienstanweisung KI\n\n## § 4 Daten\n\nPersonenbezogene Daten von Bürgerinnen und Bürgern dürfen nicht in Chatbots eingegeben werden.\n",
+    );
+    let r = run_in(home.path(), &["index", rules.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run_in(
+        home.path(),
+        &[
+            "ask",
+            "--json",
+            "Darf ich Bürgerdaten in den Chatbot kopieren?",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let hits: Vec<Value> = json_lines(&r.stdout)
+        .into_iter()
+        .filter(|l| l["type"] == "hit")
+        .collect();
+    assert_eq!(hits[0]["document"]["kind"], "kommunal", "{}", r.stdout);
+    assert_eq!(hits[0]["rank"], 1);
+    // The guideline's explanation follows.
+    assert!(hits[1..]
+        .iter()
+        .any(|h| h["document"]["kind"] == "leitfaden"));
+}
+
+#[test]
 fn examples_are_labelled_while_no_municipal_rules_exist() {
     let home = tempfile::tempdir().unwrap();
     let q = "Darf ich Bürgerdaten in den Chatbot kopieren?";

@@ -317,6 +317,15 @@ pub fn search(store: &Store, request: &SearchRequest) -> Result<SearchResult, In
         return Ok(result);
     }
     result.hits = ranked(store, &searcher, &result.terms, request)?;
+    if request.kinds == KindFilter::Default && store.has_municipal_rules() {
+        let own = SearchRequest {
+            top_k: OWN_RULES_FIRST,
+            kinds: KindFilter::Only(DocKind::Kommunal),
+            ..request.clone()
+        };
+        let own = ranked(store, &searcher, &result.terms, &own)?;
+        result.hits = own_rules_first(own, std::mem::take(&mut result.hits), request.top_k);
+    }
     if request.kinds == KindFilter::Default && examples_included {
         let examples = SearchRequest {
             top_k: EXAMPLES_SHOWN,
@@ -329,6 +338,31 @@ pub fn search(store: &Store, request: &SearchRequest) -> Result<SearchResult, In
             .collect();
     }
     Ok(result)
+}
+
+/// How many relevant passages of the municipality's own rules lead the hits.
+pub const OWN_RULES_FIRST: usize = 2;
+
+/// The municipality's own relevant passages first (they bind; the guideline
+/// explains), then the rest in their order, ranks renumbered. The bundled
+/// guideline carries search hints and would otherwise outrank own rules
+/// that answer the same question.
+fn own_rules_first(own: Vec<Hit>, rest: Vec<Hit>, top_k: usize) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = own.into_iter().filter(Hit::is_relevant).collect();
+    let first = hits.len();
+    for hit in rest {
+        let seen = hits[..first]
+            .iter()
+            .any(|h| h.doc_key == hit.doc_key && h.section == hit.section && h.text == hit.text);
+        if !seen {
+            hits.push(hit);
+        }
+    }
+    hits.truncate(top_k.max(1));
+    for (i, hit) in hits.iter_mut().enumerate() {
+        hit.rank = i + 1;
+    }
+    hits
 }
 
 /// The best `request.top_k` chunks, lexical or hybrid.
