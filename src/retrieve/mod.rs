@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term};
 
 use crate::embed::dot;
 use crate::index::vectors::Vectors;
@@ -317,7 +317,14 @@ pub fn search(store: &Store, request: &SearchRequest) -> Result<SearchResult, In
         return Ok(result);
     }
     result.hits = ranked(store, &searcher, &result.terms, request)?;
-    if request.kinds == KindFilter::Default && store.has_municipal_rules() {
+    // When the first hits are own rules already, the ranking restricted to
+    // them would put the same passages first: no second search needed.
+    let own_lead = result
+        .hits
+        .iter()
+        .take(OWN_RULES_FIRST)
+        .all(|h| h.kind == DocKind::Kommunal);
+    if request.kinds == KindFilter::Default && store.has_municipal_rules() && !own_lead {
         let own = SearchRequest {
             top_k: OWN_RULES_FIRST,
             kinds: KindFilter::Only(DocKind::Kommunal),
@@ -549,17 +556,34 @@ fn load_hit(
     let section_text = text_of(f.section);
     let title = text_of(f.title);
     let body = text_of(f.body);
-    // Words of the search hints count as matched: the author says the
-    // section answers questions put in those words.
-    let present: HashSet<String> = store
-        .analyzer
-        .analyze(&format!(
-            "{title}\n{section_text}\n{body}\n{}",
-            text_of(f.hints)
-        ))
-        .into_iter()
-        .map(|t| t.text)
-        .collect();
+    // A term is matched when the chunk's postings hold it: title, breadcrumb
+    // and body (the combined field) or the search hints, whose words count
+    // because the author says the section answers questions put in them.
+    // Looking the terms up in the index is exact (the same analysis) and far
+    // cheaper than analysing the stored text again.
+    let segment = searcher.segment_reader(addr.segment_ord);
+    let indexes =
+        [f.all, f.hints].map(|field| segment.inverted_index(field).map(|inv| (field, inv)));
+    let mut present: HashSet<String> = HashSet::new();
+    for t in terms {
+        for index in indexes.iter().flatten() {
+            let (field, inv) = index;
+            let term = Term::from_field_text(*field, &t.text);
+            let found = inv
+                .read_postings(&term, IndexRecordOption::Basic)
+                .ok()
+                .flatten()
+                .is_some_and(|mut p| {
+                    // `seek` wants a target at or after the current doc.
+                    p.doc() == addr.doc_id
+                        || (p.doc() < addr.doc_id && p.seek(addr.doc_id) == addr.doc_id)
+                });
+            if found {
+                present.insert(t.text.clone());
+                break;
+            }
+        }
+    }
     let matched: Vec<String> = terms
         .iter()
         .filter(|t| present.contains(&t.text))
