@@ -4,20 +4,11 @@
 //! management. SmolLM2 writes poor German; these tests check the pipeline
 //! around it, never the quality of its prose.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-use serde_json::Value;
+use std::path::Path;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn models_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
-}
+use common::{json_lines, models_dir, run_env, Run};
 
 fn require_models() {
     assert!(
@@ -47,26 +38,7 @@ fn run(home: &Path, args: &[&str]) -> Run {
         })
         .unwrap();
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_leitplanke"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("LEITPLANKE_INDEX", home.join("index"))
-        .env("LEITPLANKE_MODELS", &gen_only)
-        .output()
-        .expect("binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn json_lines(s: &str) -> Vec<Value> {
-    s.lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
-        .collect()
+    run_env(home, args, &[("LEITPLANKE_MODELS", gen_only.as_os_str())])
 }
 
 #[test]

@@ -1,55 +1,13 @@
 //! End-to-end tests of `leitplanke check` with the real binary in temporary
 //! directories and a scrubbed environment: exit code, stdout and stderr.
 
+mod common;
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
+use common::{json_lines, repo, run_in, write};
 use serde_json::Value;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_leitplanke"))
-}
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
-
-/// Runs the binary with only PATH kept, HOME and the index in `home`.
-fn run_in(home: &Path, args: &[&str]) -> Run {
-    let out: Output = Command::new(bin())
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("LEITPLANKE_INDEX", home.join("index"))
-        .output()
-        .expect("binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn json_lines(s: &str) -> Vec<Value> {
-    s.lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
-        .collect()
-}
-
-fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, content).unwrap();
-    p
-}
 
 /// Verdicts per (file name, topic) from a `--json` run.
 fn verdicts(stdout: &str) -> HashMap<(String, String), String> {
@@ -78,7 +36,7 @@ fn check_sentences(cases: &[(&str, &str, &str)]) {
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().join("drafts");
     for (i, (_, _, text)) in cases.iter().enumerate() {
-        write(&dir, &format!("fall{i:02}.md"), &format!("{text}\n"));
+        write(&dir, &format!("fall{i:02}.md"), format!("{text}\n"));
     }
     let r = run_in(home.path(), &["check", "--json", dir.to_str().unwrap()]);
     assert!(r.code <= 1, "{}", r.stderr);

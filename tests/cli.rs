@@ -1,52 +1,14 @@
 //! End-to-end tests of the real binary in temporary directories with a
 //! scrubbed environment: exit code, stdout and stderr together.
 
+mod common;
 mod fixtures;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
+use common::{bin, json_lines, run_in, write};
 use serde_json::Value;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_leitplanke"))
-}
-
-/// Runs the binary with only PATH kept, HOME and the index in `home`.
-fn run_in(home: &Path, args: &[&str]) -> Run {
-    let out: Output = Command::new(bin())
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("LEITPLANKE_INDEX", home.join("index"))
-        .output()
-        .expect("binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn json_lines(s: &str) -> Vec<Value> {
-    s.lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
-        .collect()
-}
-
-fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, content.as_ref()).unwrap();
-    p
-}
 
 #[test]
 fn ask_answers_from_bundled_corpus_with_citations() {

@@ -2,20 +2,12 @@
 //! (`../shared/tools/fetch-test-models.sh models`): vectors at index time,
 //! incremental, used by `ask` and `eval`, switched off by `--nur-lexikalisch`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
+use std::path::Path;
+
+use common::{json_lines, models_dir, run_env, Run};
 use serde_json::Value;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn models_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
-}
 
 fn run(home: &Path, args: &[&str]) -> Run {
     assert!(
@@ -24,20 +16,11 @@ fn run(home: &Path, args: &[&str]) -> Run {
             .is_file(),
         "test models missing: run `bash ../shared/tools/fetch-test-models.sh models`"
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_leitplanke"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("LEITPLANKE_INDEX", home.join("index"))
-        .env("LEITPLANKE_MODELS", models_dir())
-        .output()
-        .expect("binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    run_env(
+        home,
+        args,
+        &[("LEITPLANKE_MODELS", models_dir().as_os_str())],
+    )
 }
 
 fn first_hit(stdout: &str) -> Value {
@@ -105,10 +88,8 @@ fn vectors_are_incremental_and_lexical_mode_can_be_forced() {
     assert_eq!(r.code, 0, "{}", r.stdout);
     // Found by meaning among the first three, beside the guideline's
     // passages on checking results and on Bescheide.
-    let top3: Vec<String> = r
-        .stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+    let top3: Vec<String> = json_lines(&r.stdout)
+        .into_iter()
         .filter(|l| l["type"] == "hit")
         .take(3)
         .map(|l| l["document"]["path"].as_str().unwrap_or("").to_string())

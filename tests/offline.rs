@@ -8,17 +8,13 @@
 //! the test says so and passes, unless `LEITPLANKE_REQUIRE_OFFLINE_TEST=1`
 //! (set by `.ci/run`) turns the gap into a failure.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_leitplanke"))
-}
-
-fn models_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
-}
+use common::{bin, models_dir};
 
 fn have(cmd: &str, args: &[&str]) -> bool {
     Command::new(cmd)

@@ -223,6 +223,13 @@ pub fn parse_markdown(body: &str) -> Extracted {
 mod tests {
     use super::*;
 
+    fn kinds_and_texts(e: &Extracted) -> Vec<(BlockKind, &str)> {
+        e.blocks
+            .iter()
+            .map(|b| (b.kind.clone(), b.text.as_str()))
+            .collect()
+    }
+
     #[test]
     fn front_matter_is_split_off() {
         let (fm, body) = split_front_matter("---\ntitle: \"A: B\"\nkind: leitfaden\n---\n\n# A\n");
@@ -239,11 +246,7 @@ mod tests {
         let e = parse_markdown(
             "# Titel\n\nEin **fetter** Satz\nmit [Link](http://x).\n\n## Teil\n\n- eins\n- zwei\n  weiter\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\nPrompt [TEXT]\n```\n",
         );
-        let got: Vec<(BlockKind, &str)> = e
-            .blocks
-            .iter()
-            .map(|b| (b.kind.clone(), b.text.as_str()))
-            .collect();
+        let got = kinds_and_texts(&e);
         assert_eq!(
             got,
             [
@@ -265,11 +268,7 @@ mod tests {
         let e = parse_markdown(
             "## Teil\n\n<!-- fragen:\nWas ist ein Token?\n  Wie viel Text passt rein?\n-->\n\nText.\n<!-- Notiz der Redaktion -->\n<!-- zwei\nZeilen -->\nMehr.\n",
         );
-        let got: Vec<(BlockKind, &str)> = e
-            .blocks
-            .iter()
-            .map(|b| (b.kind.clone(), b.text.as_str()))
-            .collect();
+        let got = kinds_and_texts(&e);
         assert_eq!(
             got,
             [
