@@ -66,7 +66,23 @@ struct Inner {
     stop_words: HashSet<String>,
     decompounder: Decompounder,
     stemmer: rust_stemmers::Stemmer,
+    /// `umschreibungen.txt`, analysed with this analyzer on first use.
+    paraphrases: OnceLock<Vec<Paraphrase>>,
 }
+
+/// One entry of `umschreibungen.txt`: a clerk's word and the guideline's
+/// wording for it, both analysed.
+#[derive(Debug, Clone)]
+pub struct Paraphrase {
+    /// The analysed question term.
+    pub word: String,
+    /// The analysed terms it adds to a query.
+    pub terms: Vec<String>,
+    /// The added wording as written.
+    pub wording: &'static str,
+}
+
+const PARAPHRASES: &str = include_str!("umschreibungen.txt");
 
 impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -129,8 +145,27 @@ impl Analyzer {
                 stop_words,
                 decompounder,
                 stemmer: rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::German),
+                paraphrases: OnceLock::new(),
             }),
         }
+    }
+
+    /// The paraphrase entries (`umschreibungen.txt`), analysed once.
+    pub fn paraphrases(&self) -> &[Paraphrase] {
+        self.inner.paraphrases.get_or_init(|| {
+            PARAPHRASES
+                .lines()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .filter_map(|l| l.split_once('='))
+                .filter_map(|(word, repl)| {
+                    Some(Paraphrase {
+                        word: self.query_terms(word).into_iter().next()?,
+                        terms: self.query_terms(repl),
+                        wording: repl.trim(),
+                    })
+                })
+                .collect()
+        })
     }
 
     pub fn options(&self) -> AnalyzerOptions {

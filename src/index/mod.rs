@@ -209,6 +209,7 @@ impl Store {
             let mut d = TantivyDocument::default();
             d.add_text(f.doc_key, &entry.key);
             d.add_text(f.kind, entry.kind.as_str());
+            d.add_u64(f.kind_code, entry.kind.code());
             d.add_text(f.title, &entry.title);
             d.add_text(f.path, &entry.path);
             let section = chunk.section.join(SECTION_SEP);

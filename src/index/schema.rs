@@ -1,14 +1,14 @@
 //! The tantivy schema: one tantivy document per chunk.
 
 use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STORED,
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
     STRING,
 };
 
 use crate::analysis::ANALYZER_NAME;
 
 /// Bumped whenever the schema changes; an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Field handles of the schema.
 #[derive(Debug, Clone, Copy)]
@@ -16,6 +16,11 @@ pub struct Fields {
     /// Identity of the source document (bundled path or absolute file path); for deletes.
     pub doc_key: Field,
     pub kind: Field,
+    /// The kind as a fast column ([`DocKind::code`]): one search pass keeps
+    /// the best chunks of every kind apart.
+    ///
+    /// [`DocKind::code`]: crate::ingest::DocKind::code
+    pub kind_code: Field,
     pub title: Field,
     pub path: Field,
     /// Breadcrumb, joined with [`SECTION_SEP`]; searchable and boosted.
@@ -31,6 +36,9 @@ pub struct Fields {
     pub stand: Field,
     pub gueltig_ab: Field,
 }
+
+/// Name of the fast field [`Fields::kind_code`].
+pub const KIND_CODE: &str = "kind_code";
 
 /// Separator of breadcrumb parts in the stored section field.
 pub const SECTION_SEP: &str = " \u{203A} ";
@@ -52,6 +60,7 @@ pub fn build() -> (Schema, Fields) {
     let fields = Fields {
         doc_key: b.add_text_field("doc_key", STRING | STORED),
         kind: b.add_text_field("kind", STRING | STORED),
+        kind_code: b.add_u64_field(KIND_CODE, FAST),
         title: b.add_text_field("title", german(true)),
         path: b.add_text_field("path", STORED),
         section: b.add_text_field("section", german(true)),

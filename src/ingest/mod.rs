@@ -40,6 +40,19 @@ pub enum DocKind {
 }
 
 impl DocKind {
+    /// Every kind, in the order of [`DocKind::code`].
+    pub const ALL: [DocKind; 3] = [DocKind::Leitfaden, DocKind::Kommunal, DocKind::Beispiel];
+
+    /// The kind's number in the index (its place in [`DocKind::ALL`]).
+    pub fn code(self) -> u64 {
+        self as u64
+    }
+
+    /// The kind of a number written by [`DocKind::code`].
+    pub fn from_code(code: u64) -> Option<DocKind> {
+        DocKind::ALL.get(usize::try_from(code).ok()?).copied()
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             DocKind::Leitfaden => "leitfaden",

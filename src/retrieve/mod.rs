@@ -3,10 +3,10 @@
 //! chunk, the matched terms and how much of the question they cover.
 
 pub mod fusion;
+pub mod pool;
 
 use std::collections::{HashMap, HashSet};
 
-use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term};
@@ -16,6 +16,7 @@ use crate::index::vectors::Vectors;
 use crate::index::{IndexError, Store, SECTION_SEP};
 use crate::ingest::DocKind;
 pub use fusion::{fuse, Fusion};
+use pool::{PerKind, TopPerKind};
 
 /// Ranking parameters; the defaults are what users get (see docs/retrieval.md).
 #[derive(Debug, Clone, Copy)]
@@ -81,6 +82,16 @@ pub enum KindFilter {
     /// (see [`search`]).
     Default,
     Only(DocKind),
+}
+
+impl KindFilter {
+    /// True when chunks of `kind` may be among the hits.
+    pub fn allows(&self, kind: DocKind) -> bool {
+        match self {
+            KindFilter::Default => kind != DocKind::Beispiel,
+            KindFilter::Only(only) => kind == *only,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -228,15 +239,15 @@ pub fn query_terms(
         });
     }
     let own: Vec<String> = terms.iter().map(|t| t.text.clone()).collect();
-    for p in paraphrases(&store.analyzer) {
+    for p in store.analyzer.paraphrases() {
         if !own.contains(&p.word) {
             continue;
         }
-        for r in p.terms {
+        for r in &p.terms {
             if seen.insert(r.clone()) {
-                let (idf, unseen) = idf_of(&r);
+                let (idf, unseen) = idf_of(r);
                 terms.push(QueryTerm {
-                    text: r,
+                    text: r.clone(),
                     weight: PARAPHRASE_WEIGHT,
                     idf,
                     unseen,
@@ -251,38 +262,13 @@ pub fn query_terms(
 /// Query weight of a term added by a paraphrase entry.
 const PARAPHRASE_WEIGHT: f32 = 0.6;
 
-const PARAPHRASES: &str = include_str!("../analysis/umschreibungen.txt");
-
-/// One paraphrase entry: the analysed question term, the analysed terms it
-/// adds, and the entry's wording as written.
-struct Paraphrase {
-    word: String,
-    terms: Vec<String>,
-    wording: &'static str,
-}
-
-/// The paraphrase entries, analysed with `analyzer`.
-fn paraphrases(analyzer: &crate::analysis::Analyzer) -> Vec<Paraphrase> {
-    PARAPHRASES
-        .lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-        .filter_map(|l| l.split_once('='))
-        .filter_map(|(word, repl)| {
-            Some(Paraphrase {
-                word: analyzer.query_terms(word).into_iter().next()?,
-                terms: analyzer.query_terms(repl),
-                wording: repl.trim(),
-            })
-        })
-        .collect()
-}
-
 /// The question as the embedder should see it: with the guideline wording of
 /// its paraphrased words appended, so both sides of a hybrid search use them.
 pub fn dense_question(analyzer: &crate::analysis::Analyzer, question: &str) -> String {
     let own = analyzer.query_terms(question);
-    let extra: Vec<&str> = paraphrases(analyzer)
-        .into_iter()
+    let extra: Vec<&str> = analyzer
+        .paraphrases()
+        .iter()
         .filter(|p| own.contains(&p.word))
         .map(|p| p.wording)
         .collect();
@@ -316,7 +302,15 @@ pub fn search(store: &Store, request: &SearchRequest) -> Result<SearchResult, In
     if result.terms.is_empty() {
         return Ok(result);
     }
-    result.hits = ranked(store, &searcher, &result.terms, request)?;
+    // One pass keeps enough of every kind for the hits, the own rules and
+    // the example (their top_k never exceeds the request's).
+    let lexical = searcher.search(
+        &*build_query(store, &result.terms, request),
+        &TopPerKind {
+            limit: candidates(request),
+        },
+    )?;
+    result.hits = ranked(store, &searcher, &lexical, &result.terms, request)?;
     // When the first hits are own rules already, the ranking restricted to
     // them would put the same passages first: no second search needed.
     let own_lead = result
@@ -330,7 +324,7 @@ pub fn search(store: &Store, request: &SearchRequest) -> Result<SearchResult, In
             kinds: KindFilter::Only(DocKind::Kommunal),
             ..request.clone()
         };
-        let own = ranked(store, &searcher, &result.terms, &own)?;
+        let own = ranked(store, &searcher, &lexical, &result.terms, &own)?;
         result.hits = own_rules_first(own, std::mem::take(&mut result.hits), request.top_k);
     }
     if request.kinds == KindFilter::Default && examples_included {
@@ -339,7 +333,7 @@ pub fn search(store: &Store, request: &SearchRequest) -> Result<SearchResult, In
             kinds: KindFilter::Only(DocKind::Beispiel),
             ..request.clone()
         };
-        result.examples = ranked(store, &searcher, &result.terms, &examples)?
+        result.examples = ranked(store, &searcher, &lexical, &result.terms, &examples)?
             .into_iter()
             .filter(Hit::is_relevant)
             .collect();
@@ -372,21 +366,30 @@ fn own_rules_first(own: Vec<Hit>, rest: Vec<Hit>, top_k: usize) -> Vec<Hit> {
     hits
 }
 
-/// The best `request.top_k` chunks, lexical or hybrid.
+/// How many lexical candidates of each kind a request needs: its hits, or
+/// the pool that hybrid search fuses with the dense candidates.
+fn candidates(request: &SearchRequest) -> usize {
+    let top_k = request.top_k.max(1);
+    if request.dense.is_some() {
+        (top_k * 4).max(40)
+    } else {
+        top_k
+    }
+}
+
+/// The best `request.top_k` chunks of the kinds the request allows, lexical
+/// or hybrid.
 fn ranked(
     store: &Store,
     searcher: &Searcher,
+    lexical: &PerKind,
     terms: &[QueryTerm],
     request: &SearchRequest,
 ) -> Result<Vec<Hit>, IndexError> {
-    let query = build_query(store, terms, request);
+    let top = lexical.best(|k| request.kinds.allows(k), candidates(request));
     if let Some(dense) = &request.dense {
-        return hybrid(store, searcher, &*query, terms, request, dense);
+        return hybrid(store, searcher, top, terms, request, dense);
     }
-    let top = searcher.search(
-        &query,
-        &TopDocs::with_limit(request.top_k.max(1)).order_by_score(),
-    )?;
     let mut hits = Vec::with_capacity(top.len());
     for (rank, (score, addr)) in top.into_iter().enumerate() {
         hits.push(load_hit(store, searcher, addr, rank + 1, score, terms)?);
@@ -434,31 +437,24 @@ fn find_chunk(
 fn hybrid(
     store: &Store,
     searcher: &Searcher,
-    query: &dyn Query,
+    lexical_top: Vec<(f32, DocAddress)>,
     terms: &[QueryTerm],
     request: &SearchRequest,
     dense: &Dense,
 ) -> Result<Vec<Hit>, IndexError> {
     let top_k = request.top_k.max(1);
-    let pool = (top_k * 4).max(40);
+    let pool = candidates(request);
     let mut addrs: HashMap<ChunkKey, DocAddress> = HashMap::new();
     let mut lexical = Vec::new();
-    if !terms.is_empty() {
-        for (score, addr) in searcher.search(query, &TopDocs::with_limit(pool).order_by_score())? {
-            let key = chunk_key(searcher, store, addr)?;
-            addrs.insert(key.clone(), addr);
-            lexical.push((key, score));
-        }
+    for (score, addr) in lexical_top {
+        let key = chunk_key(searcher, store, addr)?;
+        addrs.insert(key.clone(), addr);
+        lexical.push((key, score));
     }
     let docs = &store.manifest.documents;
     let allowed = |doc_key: &str| {
-        let Some(entry) = docs.get(doc_key) else {
-            return false;
-        };
-        match request.kinds {
-            KindFilter::Only(k) => entry.kind == k,
-            KindFilter::Default => entry.kind != DocKind::Beispiel,
-        }
+        docs.get(doc_key)
+            .is_some_and(|entry| request.kinds.allows(entry.kind))
     };
     // A chunk scores by its best part: its text or one of its search hints.
     let v = dense.vectors;
@@ -492,6 +488,7 @@ fn hybrid(
     Ok(hits)
 }
 
+/// The OR query of the terms over the weighted fields, BM25.
 fn build_query(store: &Store, terms: &[QueryTerm], request: &SearchRequest) -> Box<dyn Query> {
     let f = store.fields;
     let r = request.ranking;
@@ -518,20 +515,7 @@ fn build_query(store: &Store, terms: &[QueryTerm], request: &SearchRequest) -> B
             ));
         }
     }
-    let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(should));
-    let kind_term = |k: DocKind| -> Box<dyn Query> {
-        Box::new(TermQuery::new(
-            Term::from_field_text(f.kind, k.as_str()),
-            IndexRecordOption::Basic,
-        ))
-    };
-    let filter: Vec<(Occur, Box<dyn Query>)> = match request.kinds {
-        KindFilter::Only(k) => vec![(Occur::Must, kind_term(k))],
-        KindFilter::Default => vec![(Occur::MustNot, kind_term(DocKind::Beispiel))],
-    };
-    let mut clauses = vec![(Occur::Must, text_query)];
-    clauses.extend(filter);
-    Box::new(BooleanQuery::new(clauses))
+    Box::new(BooleanQuery::new(should))
 }
 
 fn load_hit(
