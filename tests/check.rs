@@ -92,6 +92,15 @@ fn negation_and_modality_decide_between_coverage_and_conflict() {
         // FAQ answers take their modality from the question.
         ("datenschutz", "abgedeckt", "**Darf ich Namen von Bürgern eingeben?** Nein."),
         ("datenschutz", "widerspruechlich", "**Darf ich Namen von Bürgern eingeben?** Ja, wenn es eilt."),
+        // A relative clause between subject and verb does not part them.
+        ("datenqualitaet", "widerspruechlich", "Antworten auf häufige Fragen, die der Assistent aus den im Bürgerbüro hinterlegten Mustertexten erstellt, werden ohne vorherige Durchsicht durch die Sachbearbeitung unmittelbar an die Bürgerinnen und Bürger versandt."),
+        // Discretion over the label is an exemption; a person deciding is no lapsed check.
+        ("transparenz", "widerspruechlich", "Ob ein Antwortschreiben den Hinweis auf die Mitwirkung des KI-Assistenten erhält, entscheidet die Sachbearbeitung nach eigenem Ermessen."),
+        ("verantwortung", "fehlt", "Ob ein Antwortschreiben den Hinweis auf die Mitwirkung des KI-Assistenten erhält, entscheidet die Sachbearbeitung nach eigenem Ermessen."),
+        // Material without personal data in a public chatbot is no data-protection conflict.
+        ("datenschutz", "teilweise", "Haushaltsentwürfe dürfen in den öffentlichen Cloud-Chatbot geladen werden, wenn sie keine personenbezogenen Daten enthalten."),
+        // "sollte in jedem Fall" binds.
+        ("datenqualitaet", "abgedeckt", "Ergebnisse sollten in jedem Fall vor ihrer Verwendung auf Richtigkeit und Vollständigkeit geprüft werden: Stimmen die Fakten?"),
         // Mentions without a rule are partial; nothing is missing.
         ("datenschutz", "teilweise", "Der Datenschutz ist selbstverständlich zu beachten."),
         ("qualifizierung", "teilweise", "Es empfiehlt sich, an einer Fortbildung zu KI teilzunehmen."),
@@ -155,6 +164,30 @@ fn eval_meets_the_targets_on_the_labelled_drafts() {
         "{}",
         text.stdout
     );
+}
+
+/// The earlier blind sets, measured blind once and tuned on since (their
+/// first figures are in docs/check.md): they guard against regressions.
+#[test]
+fn the_seen_blind_sets_keep_their_accuracy_and_contradictions() {
+    let home = tempfile::tempdir().unwrap();
+    for set in ["entwuerfe-holdout", "entwuerfe-blind2", "entwuerfe-blind3"] {
+        let labels = repo(&format!("tests/data/{set}/labels.toml"));
+        let r = run_in(
+            home.path(),
+            &["check", "--eval", labels.to_str().unwrap(), "--format", "json"],
+        );
+        assert_eq!(r.code, 0, "{set}: {}", r.stderr);
+        let report: Value = serde_json::from_str(&r.stdout).unwrap();
+        let accuracy = report["accuracy"].as_f64().unwrap();
+        assert!(accuracy >= 0.85, "{set}: {accuracy}");
+        let planted = report["planted"].as_array().unwrap();
+        assert!(!planted.is_empty(), "{set}");
+        let missed: Vec<&Value> = planted.iter().filter(|p| p["found"] != true).collect();
+        assert!(missed.is_empty(), "{set}: {missed:?}");
+        let unexpected = report["unexpected"].as_array().unwrap();
+        assert!(unexpected.is_empty(), "{set}: {unexpected:?}");
+    }
 }
 
 #[test]

@@ -39,6 +39,10 @@ pub(crate) struct Modality {
     pub focus: Range<usize>,
     /// Tokens in the scope of "ohne".
     pub negated: Vec<bool>,
+    /// Per token: how many tokens before it lie outside subordinate clauses.
+    /// The difference of two entries is their distance with relative and
+    /// other inserted clauses left out.
+    pub outer_position: Vec<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +81,8 @@ pub(crate) fn analyze(tokens: &[Token], text: &str, g: &Grammar) -> Modality {
     let question = text
         .trim_end()
         .trim_end_matches(['"', '“', '”', '»', '«', '*'])
-        .ends_with('?');
+        .ends_with('?')
+        && !statement_before_colon(text);
     Modality {
         stance: if question { Stance::Frage } else { statement },
         statement,
@@ -88,7 +93,34 @@ pub(crate) fn analyze(tokens: &[Token], text: &str, g: &Grammar) -> Modality {
             .any(|s| contains(&g.restrictions, tokens, s.range.clone())),
         focus: focus(tokens, &segments, g),
         negated: without_scope(tokens, g),
+        outer_position: outer_positions(tokens.len(), &segments),
     }
+}
+
+/// "Ergebnisse sind vor der Verwendung zu prüfen: Stimmen die Fakten?"
+/// states a rule and lists the questions of the check after the colon;
+/// "Frage: Darf ich …?" is a question.
+fn statement_before_colon(text: &str) -> bool {
+    text.split_once(": ")
+        .is_some_and(|(head, _)| head.split_whitespace().count() > 3)
+}
+
+/// See [`Modality::outer_position`].
+fn outer_positions(len: usize, segments: &[Segment]) -> Vec<usize> {
+    let mut sub = vec![false; len];
+    for s in segments.iter().filter(|s| s.kind == SegKind::Sub) {
+        for t in s.range.clone() {
+            sub[t] = true;
+        }
+    }
+    let mut count = 0;
+    sub.iter()
+        .map(|&inside| {
+            let here = count;
+            count += usize::from(!inside);
+            here
+        })
+        .collect()
 }
 
 /// See [`Modality::focus`]: "Eine Prüfung ist, soweit …, nicht
@@ -346,7 +378,16 @@ fn clause_stance(tokens: &[Token], segments: &[Segment], g: &Grammar) -> (Stance
     let restricted = before
         .iter()
         .any(|&s| contains(&g.restrictions, tokens, segments[s].range.clone()));
-    let class = marker.map(|(c, _)| c);
+    let mut class = marker.map(|(c, _)| c);
+    // "Ergebnisse sollten in jedem Fall geprüft werden": the recommendation
+    // admits no exception, so it binds.
+    if class == Some(Class::Recommendation)
+        && before
+            .iter()
+            .any(|&s| contains(&g.intensifiers, tokens, segments[s].range.clone()))
+    {
+        class = Some(Class::Directive);
+    }
     let stance = base_stance(class, negated, restricted);
     let stance = if omitted(tokens, segments, g) {
         // "Die Pflicht zur Kennzeichnung entfällt": the duty itself lapses.
@@ -689,6 +730,43 @@ mod tests {
                 Verboten,
             ),
         ]);
+    }
+
+    #[test]
+    fn intensified_recommendations_bind() {
+        use Stance::*;
+        check(&[
+            ("Ergebnisse sollten in jedem Fall vor der Verwendung geprüft werden.", Geboten),
+            ("Private Konten sollten auf keinen Fall genutzt werden.", Verboten),
+            ("Ergebnisse sollten vor der Verwendung geprüft werden.", Empfohlen),
+            (
+                "Ob ein Hinweis aufgenommen wird, entscheidet die Sachbearbeitung nach eigenem Ermessen.",
+                Freigestellt,
+            ),
+        ]);
+    }
+
+    #[test]
+    fn questions_after_a_rule_and_a_colon_keep_the_rule() {
+        use Stance::*;
+        check(&[
+            (
+                "Ergebnisse sind vor ihrer Verwendung zu prüfen: Stimmen die Fakten?",
+                Geboten,
+            ),
+            ("Frage: Darf ich private Konten nutzen?", Frage),
+        ]);
+    }
+
+    #[test]
+    fn distance_leaves_out_inserted_clauses() {
+        let cat = Catalogue::bundled().unwrap();
+        let text = "Antworten, die der Assistent aus den hinterlegten Mustertexten erstellt, werden versandt.";
+        let tokens = Tokenizer::new(Analyzer::standard()).tokenize(text, &cat.grammar);
+        let m = analyze(&tokens, text, &cat.grammar);
+        let last = tokens.len() - 1;
+        assert!(m.outer_position[last] - m.outer_position[0] < last);
+        assert!(m.outer_position[last] - m.outer_position[0] <= 3);
     }
 
     #[test]

@@ -75,6 +75,8 @@ pub(crate) struct Analysed {
     pub stance: Stance,
     /// Tokens of the clause that carries the stance ([`Modality::focus`]).
     pub focus: std::ops::Range<usize>,
+    /// [`Modality::outer_position`] of the unit's own tokens.
+    pub outer_position: Vec<usize>,
 }
 
 /// Analyses every unit: concept hits (with the lead's) and stance.
@@ -109,6 +111,7 @@ fn analyse_unit(unit: &Unit, catalogue: &Catalogue, tokenizer: &mut Tokenizer) -
             hits,
             stance: Stance::Fest,
             focus: own.focus,
+            outer_position: own.outer_position,
         };
     }
     let Some(lead) = &unit.lead else {
@@ -116,6 +119,7 @@ fn analyse_unit(unit: &Unit, catalogue: &Catalogue, tokenizer: &mut Tokenizer) -
             hits,
             stance: own.stance,
             focus: own.focus,
+            outer_position: own.outer_position,
         };
     };
     let (lead_hits, lead_mod) = analyse_text(&lead.text, catalogue, tokenizer);
@@ -142,6 +146,7 @@ fn analyse_unit(unit: &Unit, catalogue: &Catalogue, tokenizer: &mut Tokenizer) -
         hits,
         stance,
         focus: own.focus,
+        outer_position: own.outer_position,
     }
 }
 
@@ -204,7 +209,7 @@ fn matches(
 fn conflicts(rule: &ConflictRule, a: &Analysed) -> bool {
     matches(&a.hits, a.stance, &rule.when, &rule.without, rule.stances)
         && !rule.unless.iter().any(|&c| mentioned(&a.hits, c))
-        && close_together(&a.hits, &rule.when)
+        && close_together(&a.hits, &rule.when, &a.outer_position)
 }
 
 /// "Nr. 5 Ergebnisse … Bei Übersetzungen ist eine Prüfung nicht
@@ -245,19 +250,25 @@ fn elliptic_conflict(rule: &ConflictRule, a: &Analysed, heading: Option<&[Vec<Hi
         hits: merged,
         stance: a.stance,
         focus: a.focus.clone(),
+        outer_position: a.outer_position.clone(),
     };
     conflicts(rule, &with_context)
 }
 
-/// Largest distance (in tokens) between the concepts of a contradiction, so
-/// that run-on sentences (a whole list joined into one) do not combine
-/// words from different items.
+/// Largest distance (in tokens outside subordinate clauses) between the
+/// concepts of a contradiction, so that run-on sentences (a whole list
+/// joined into one) do not combine words from different items, while a
+/// relative clause between subject and verb does not part them.
 const CONFLICT_SPAN: usize = 25;
 
 /// True if some hit of the first required concept has a hit of every other
 /// one within [`CONFLICT_SPAN`]. Hits from a lead (no token positions) are
 /// near everything.
-fn close_together(hits: &[Vec<Hit>], when: &[Requirement]) -> bool {
+fn close_together(hits: &[Vec<Hit>], when: &[Requirement], outer_position: &[usize]) -> bool {
+    let distance = |t: usize, u: usize| match (outer_position.get(t), outer_position.get(u)) {
+        (Some(a), Some(b)) => a.abs_diff(*b),
+        _ => t.abs_diff(u),
+    };
     let Some((first, rest)) = when.split_first() else {
         return true;
     };
@@ -269,7 +280,7 @@ fn close_together(hits: &[Vec<Hit>], when: &[Requirement]) -> bool {
                     anchor
                         .tokens
                         .iter()
-                        .any(|&u| t.abs_diff(u) <= CONFLICT_SPAN)
+                        .any(|&u| distance(t, u) <= CONFLICT_SPAN)
                 })
         })
     };
