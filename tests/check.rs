@@ -171,11 +171,22 @@ fn eval_meets_the_targets_on_the_labelled_drafts() {
 #[test]
 fn the_seen_blind_sets_keep_their_accuracy_and_contradictions() {
     let home = tempfile::tempdir().unwrap();
-    for set in ["entwuerfe-holdout", "entwuerfe-blind2", "entwuerfe-blind3"] {
+    for set in [
+        "entwuerfe-holdout",
+        "entwuerfe-blind2",
+        "entwuerfe-blind3",
+        "entwuerfe-blind4",
+    ] {
         let labels = repo(&format!("tests/data/{set}/labels.toml"));
         let r = run_in(
             home.path(),
-            &["check", "--eval", labels.to_str().unwrap(), "--format", "json"],
+            &[
+                "check",
+                "--eval",
+                labels.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
         );
         assert_eq!(r.code, 0, "{set}: {}", r.stderr);
         let report: Value = serde_json::from_str(&r.stdout).unwrap();

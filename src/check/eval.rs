@@ -232,8 +232,14 @@ fn conflict_sentences(report: &DraftReport, topic: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whitespace, quotes and final punctuation do not matter.
+/// Whitespace, quotes, final punctuation and a leading paragraph number
+/// ("(3)", "2.1", "a)") do not matter.
 fn normalise(s: &str) -> String {
+    let s = s.trim_start();
+    let s = match s.split_once(char::is_whitespace) {
+        Some((first, rest)) if is_paragraph_number(first) => rest,
+        _ => s,
+    };
     let mapped: String = s
         .chars()
         .map(|c| match c {
@@ -249,12 +255,36 @@ fn normalise(s: &str) -> String {
         .to_string()
 }
 
+/// "(3)", "2.", "2.1", "a)", "§"-free paragraph markers.
+fn is_paragraph_number(word: &str) -> bool {
+    let inner = word
+        .strip_prefix('(')
+        .and_then(|w| w.strip_suffix(')'))
+        .or_else(|| word.strip_suffix(')'))
+        .unwrap_or(word);
+    let inner = inner.trim_end_matches('.');
+    !inner.is_empty()
+        && inner.len() <= 6
+        && (inner.chars().all(|c| c.is_ascii_digit() || c == '.')
+            || (inner.chars().count() == 1 && inner.chars().all(|c| c.is_ascii_lowercase())))
+}
+
 /// True if one sentence contains the other (the shorter one at least 20
 /// characters long, so that fragments do not count).
+///
+/// The reported sentence may be a `;` part of the labelled one, and may
+/// carry a label before a colon ("Übergangsregel: …") that the labelled
+/// quote leaves out.
 pub fn same_sentence(reported: &str, labelled: &str) -> bool {
-    let (a, b) = (normalise(reported), normalise(labelled));
-    let shorter = a.len().min(b.len());
-    shorter >= 20 && (a.contains(&b) || b.contains(&a))
+    let mut forms = vec![reported];
+    if let Some((_, after)) = reported.split_once(": ") {
+        forms.push(after);
+    }
+    forms.into_iter().any(|r| {
+        let (a, b) = (normalise(r), normalise(labelled));
+        let shorter = a.len().min(b.len());
+        shorter >= 20 && (a.contains(&b) || b.contains(&a))
+    })
 }
 
 #[cfg(test)]
@@ -268,5 +298,18 @@ mod tests {
             "Eine Kennzeichnung kann entfallen, wenn es \"passt\""
         ));
         assert!(!same_sentence("kann", "Eine Kennzeichnung kann entfallen"));
+        // A unit split at ";" and led by its paragraph number.
+        assert!(same_sentence(
+            "(3) Abweichend davon dürfen interne Vermerke eingegeben werden",
+            "Abweichend davon dürfen interne Vermerke eingegeben werden; das ist zu vermerken."
+        ));
+        assert!(same_sentence(
+            "Übergangsregel: Private Konten dürfen genutzt werden",
+            "Private Konten dürfen genutzt werden; bitte sparsam."
+        ));
+        assert!(same_sentence(
+            "2.1 Private Konten dürfen genutzt werden",
+            "Private Konten dürfen genutzt werden."
+        ));
     }
 }
