@@ -615,6 +615,10 @@ fn without_scope(tokens: &[Token], g: &Grammar) -> Vec<bool> {
         if !g.without.contains(&tokens[i].folded) || tokens[i].joined {
             continue;
         }
+        // "nicht ohne Beteiligung des Personalrats": the negations cancel.
+        if i > 0 && tokens[i - 1].folded == "nicht" {
+            continue;
+        }
         let seg = tokens[i].seg;
         let next = tokens.get(i + 1).map(|t| t.folded.as_str()).unwrap_or("");
         let whole_clause = matches!(next, "dass" | "zu");
