@@ -308,6 +308,7 @@ pub fn search(store: &Store, request: &SearchRequest) -> Result<SearchResult, In
         &*build_query(store, &result.terms, request),
         &TopPerKind {
             limit: candidates(request),
+            kind_field: store.fields.kind,
         },
     )?;
     result.hits = ranked(store, &searcher, &lexical, &result.terms, request)?;

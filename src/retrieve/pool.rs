@@ -9,8 +9,9 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::Column;
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::columnar::{Column, ColumnIndex};
+use tantivy::schema::Field;
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, Term};
 
 use crate::index::schema::KIND_CODE;
 use crate::ingest::DocKind;
@@ -47,6 +48,8 @@ fn better_first(a: &(Score, DocAddress), b: &(Score, DocAddress)) -> Ordering {
 /// Collects the best `limit` matches per kind.
 pub struct TopPerKind {
     pub limit: usize,
+    /// The indexed `kind` field (which kinds a segment holds at all).
+    pub kind_field: Field,
 }
 
 impl Collector for TopPerKind {
@@ -58,11 +61,19 @@ impl Collector for TopPerKind {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentTop> {
+        let postings = reader.inverted_index(self.kind_field)?;
+        let mut present = [false; 3];
+        for kind in DocKind::ALL {
+            let term = Term::from_field_text(self.kind_field, kind.as_str());
+            present[kind.code() as usize] = postings.doc_freq(&term)? > 0;
+        }
         Ok(SegmentTop {
             segment,
+            present,
             kinds: reader.fast_fields().u64(KIND_CODE)?,
             limit: self.limit,
             heaps: Default::default(),
+            floor: Score::NEG_INFINITY,
         })
     }
 
@@ -118,18 +129,29 @@ impl Eq for Kept {}
 
 pub struct SegmentTop {
     segment: SegmentOrdinal,
+    /// Kinds with chunks in this segment: only their lists set the floor.
+    present: [bool; 3],
     kinds: Column<u64>,
     limit: usize,
     heaps: [BinaryHeap<Kept>; 3],
+    /// The lowest score any list still takes, once all are full.
+    floor: Score,
 }
 
 impl SegmentCollector for SegmentTop {
     type Fruit = PerKind;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        let kind = self
-            .kinds
-            .first(doc)
+        // Most matches of a large index beat no list: skip them before
+        // looking up their kind.
+        if score < self.floor {
+            return;
+        }
+        let code = match self.kinds.index {
+            ColumnIndex::Full => Some(self.kinds.values.get_val(doc)),
+            _ => self.kinds.first(doc),
+        };
+        let kind = code
             .and_then(DocKind::from_code)
             .unwrap_or(DocKind::Kommunal);
         let heap = &mut self.heaps[kind.code() as usize];
@@ -139,6 +161,20 @@ impl SegmentCollector for SegmentTop {
         } else if heap.peek().is_some_and(|worst| kept < *worst) {
             heap.pop();
             heap.push(kept);
+        } else {
+            return;
+        }
+        let lists = || {
+            self.heaps
+                .iter()
+                .zip(self.present)
+                .filter(|(_, present)| *present)
+                .map(|(h, _)| h)
+        };
+        if lists().all(|h| h.len() >= self.limit) {
+            self.floor = lists()
+                .filter_map(|h| h.peek().map(|k| k.score))
+                .fold(Score::INFINITY, Score::min);
         }
     }
 
