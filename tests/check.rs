@@ -117,6 +117,9 @@ fn negation_and_modality_decide_between_coverage_and_conflict() {
         // A private mobile phone is a private device; a classification mark is no AI label.
         ("werkzeuge", "widerspruechlich", "Im Außendienst kann der Textassistent über den Browser des privaten Mobiltelefons aufgerufen werden."),
         ("transparenz", "teilweise", "Als Verschlusssache gekennzeichnete Stellungnahmen anderer Behörden kommen nicht in den Assistenten."),
+        // "spricht nichts dagegen" permits; "sofern keine Namen" is a safeguard.
+        ("werkzeuge", "widerspruechlich", "Im Außendienst spricht nichts dagegen, kurz das eigene Smartphone mit dem persönlichen Konto bei einem Chatbot-Anbieter zu nehmen, sofern dabei keine Namen eingetippt werden."),
+        ("datenschutz", "fehlt", "Im Außendienst spricht nichts dagegen, kurz das eigene Smartphone mit dem persönlichen Konto bei einem Chatbot-Anbieter zu nehmen, sofern dabei keine Namen eingetippt werden."),
         // "sollte in jedem Fall" binds.
         ("datenqualitaet", "abgedeckt", "Ergebnisse sollten in jedem Fall vor ihrer Verwendung auf Richtigkeit und Vollständigkeit geprüft werden: Stimmen die Fakten?"),
         // Mentions without a rule are partial; nothing is missing.
@@ -206,6 +209,7 @@ fn the_seen_blind_sets_keep_their_accuracy_and_contradictions() {
         "entwuerfe-blind5",
         "entwuerfe-blind6",
         "entwuerfe-blind7",
+        "entwuerfe-blind8",
     ] {
         let labels = repo(&format!("tests/data/{set}/labels.toml"));
         let r = run_in(

@@ -225,9 +225,11 @@ fn conflict_sentences(report: &DraftReport, topic: &str) -> Vec<String> {
         .iter()
         .filter(|f| f.topic == topic)
         .flat_map(|f| f.evidence.iter().filter(|e| e.rolle == "widerspruch"))
-        .map(|e| match &e.kontext {
-            Some(k) => format!("{k} {}", e.text),
-            None => e.text.clone(),
+        .flat_map(|e| match &e.kontext {
+            // A table cell: with its row and column, and on its own (the
+            // labelled quote may hold the cell text only).
+            Some(k) => vec![format!("{k} {}", e.text), e.text.clone()],
+            None => vec![e.text.clone()],
         })
         .collect()
 }
