@@ -129,12 +129,10 @@ fn negation_and_modality_decide_between_coverage_and_conflict() {
     ]);
 }
 
-#[test]
-fn eval_meets_the_targets_on_the_labelled_drafts() {
-    let home = tempfile::tempdir().unwrap();
-    let labels = repo("tests/data/entwuerfe/labels.toml");
+/// `check --eval LABELS --format json`, parsed; the run must succeed.
+fn eval_report(home: &std::path::Path, labels: &std::path::Path) -> Value {
     let r = run_in(
-        home.path(),
+        home,
         &[
             "check",
             "--eval",
@@ -143,8 +141,15 @@ fn eval_meets_the_targets_on_the_labelled_drafts() {
             "json",
         ],
     );
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(r.code, 0, "{}: {}", labels.display(), r.stderr);
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
+#[test]
+fn eval_meets_the_targets_on_the_labelled_drafts() {
+    let home = tempfile::tempdir().unwrap();
+    let labels = repo("tests/data/entwuerfe/labels.toml");
+    let report = eval_report(home.path(), &labels);
     let score = |v: &str| {
         report["scores"]
             .as_array()
@@ -211,19 +216,7 @@ fn the_seen_blind_sets_keep_their_accuracy_and_contradictions() {
         "entwuerfe-blind7",
         "entwuerfe-blind8",
     ] {
-        let labels = repo(&format!("tests/data/{set}/labels.toml"));
-        let r = run_in(
-            home.path(),
-            &[
-                "check",
-                "--eval",
-                labels.to_str().unwrap(),
-                "--format",
-                "json",
-            ],
-        );
-        assert_eq!(r.code, 0, "{set}: {}", r.stderr);
-        let report: Value = serde_json::from_str(&r.stdout).unwrap();
+        let report = eval_report(home.path(), &repo(&format!("tests/data/{set}/labels.toml")));
         let accuracy = report["accuracy"].as_f64().unwrap();
         // A floor below the figures in docs/check.md (0.823 to 0.969), so
         // that a change that costs a seen set several verdicts fails.

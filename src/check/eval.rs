@@ -237,11 +237,7 @@ fn conflict_sentences(report: &DraftReport, topic: &str) -> Vec<String> {
 /// Whitespace, quotes, final punctuation and a leading paragraph number
 /// ("(3)", "2.1", "a)") do not matter.
 fn normalise(s: &str) -> String {
-    let s = s.trim_start();
-    let s = match s.split_once(char::is_whitespace) {
-        Some((first, rest)) if is_paragraph_number(first) => rest,
-        _ => s,
-    };
+    let s = super::units::without_numbering(s);
     let mapped: String = s
         .chars()
         .map(|c| match c {
@@ -255,20 +251,6 @@ fn normalise(s: &str) -> String {
         .join(" ")
         .trim_end_matches(['.', '!', '?', ';', ','])
         .to_string()
-}
-
-/// "(3)", "2.", "2.1", "a)", "§"-free paragraph markers.
-fn is_paragraph_number(word: &str) -> bool {
-    let inner = word
-        .strip_prefix('(')
-        .and_then(|w| w.strip_suffix(')'))
-        .or_else(|| word.strip_suffix(')'))
-        .unwrap_or(word);
-    let inner = inner.trim_end_matches('.');
-    !inner.is_empty()
-        && inner.len() <= 6
-        && (inner.chars().all(|c| c.is_ascii_digit() || c == '.')
-            || (inner.chars().count() == 1 && inner.chars().all(|c| c.is_ascii_lowercase())))
 }
 
 /// True if one sentence contains the other (the shorter one at least 20

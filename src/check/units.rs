@@ -256,6 +256,32 @@ impl Builder {
     }
 }
 
+/// The sentence without a leading paragraph or list number ("(3)", "3.",
+/// "2.1", "a)", "IV."): numbering carries no rule, and a number before the
+/// first word hides that the sentence starts with its verb or object.
+pub(crate) fn without_numbering(text: &str) -> &str {
+    let trimmed = text.trim_start();
+    let Some((first, rest)) = trimmed.split_once(char::is_whitespace) else {
+        return text;
+    };
+    let inner = first
+        .strip_prefix('(')
+        .unwrap_or(first)
+        .trim_end_matches([')', '.']);
+    let marked = first.ends_with(')') || first.ends_with('.') || first.starts_with('(');
+    let arabic = !inner.is_empty()
+        && inner.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && (marked || inner.contains('.'));
+    let letter = marked && inner.len() == 1 && inner.as_bytes()[0].is_ascii_lowercase();
+    let roman =
+        first.ends_with('.') && !inner.is_empty() && inner.chars().all(|c| "IVX".contains(c));
+    if arabic || letter || roman {
+        rest.trim_start()
+    } else {
+        text
+    }
+}
+
 /// An enumeration written inside one sentence ("… eingesetzt werden 1. zum
 /// Entwerfen …, 2. zum Zusammenfassen …"), as text files and PDFs deliver
 /// lists: the introduction and the items, if there are at least two.

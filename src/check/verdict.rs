@@ -96,38 +96,13 @@ fn analyse_text(
     catalogue: &Catalogue,
     tokenizer: &mut Tokenizer,
 ) -> (Vec<Vec<Hit>>, Modality) {
-    let text = without_numbering(text);
+    let text = super::units::without_numbering(text);
     let tokens = tokenizer.tokenize(text, &catalogue.grammar);
     let modality = modality::analyze(&tokens, text, &catalogue.grammar);
     let hits = catalogue
         .lexicon
         .match_tokens(&tokens, text, &modality.negated);
     (hits, modality)
-}
-
-/// The sentence without a leading paragraph or list number ("(3)", "3.",
-/// "2.1", "a)", "IV."): numbering carries no rule, and a number before the
-/// first word hides that the sentence starts with its verb or object.
-fn without_numbering(text: &str) -> &str {
-    let trimmed = text.trim_start();
-    let Some((first, rest)) = trimmed.split_once(char::is_whitespace) else {
-        return text;
-    };
-    let inner = first
-        .strip_prefix('(')
-        .unwrap_or(first)
-        .trim_end_matches([')', '.']);
-    let arabic = !inner.is_empty() && inner.chars().all(|c| c.is_ascii_digit() || c == '.');
-    let letter =
-        first.len() == 2 && first.ends_with(')') && first.as_bytes()[0].is_ascii_lowercase();
-    let roman =
-        first.ends_with('.') && !inner.is_empty() && inner.chars().all(|c| "IVX".contains(c));
-    let marked = first.ends_with(')') || first.ends_with('.') || first.starts_with('(');
-    if (arabic && marked) || letter || roman {
-        rest.trim_start()
-    } else {
-        text
-    }
 }
 
 fn analyse_unit(unit: &Unit, catalogue: &Catalogue, tokenizer: &mut Tokenizer) -> Analysed {

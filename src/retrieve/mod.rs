@@ -313,7 +313,8 @@ pub fn search(store: &Store, request: &SearchRequest) -> Result<SearchResult, In
     )?;
     result.hits = ranked(store, &searcher, &lexical, &result.terms, request)?;
     // When the first hits are own rules already, the ranking restricted to
-    // them would put the same passages first: no second search needed.
+    // them would put the same passages first: nothing to reorder (and in
+    // hybrid mode no second pass over the vectors).
     let own_lead = result
         .hits
         .iter()
