@@ -93,35 +93,63 @@ pub(crate) struct ActRows {
 }
 
 impl ActRows {
-    pub fn quantize_from(&mut self, data: &[f32], cols: usize) {
+    /// Quantizes the rows of `data` (each `cols` wide); with `parallel`, the rows are split
+    /// over the current rayon pool (prefill: hundreds of rows).
+    pub fn quantize_from(&mut self, data: &[f32], cols: usize, parallel: bool) {
+        use rayon::prelude::*;
         let nb = cols / QK;
         let n = data.len() / cols;
         self.cols = cols;
         self.d.resize(n * nb, 0.0);
         self.s.resize(n * nb, 0.0);
         self.qs.resize(n * cols, 0);
-        for (((blk, d), qs), sum) in data
-            .chunks_exact(QK)
-            .zip(self.d.iter_mut())
-            .zip(self.qs.chunks_exact_mut(QK))
-            .zip(self.s.iter_mut())
-        {
-            let amax = blk.iter().fold(0f32, |m, v| m.max(v.abs()));
-            let scale = amax / 32767.0;
-            *d = scale;
-            let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
-            for (q, v) in qs.iter_mut().zip(blk) {
-                *q = (v * inv).round().clamp(-32767.0, 32767.0) as i16;
+        if parallel && n > 1 {
+            data.par_chunks_exact(cols)
+                .zip(self.d.par_chunks_exact_mut(nb))
+                .zip(self.s.par_chunks_exact_mut(nb))
+                .zip(self.qs.par_chunks_exact_mut(cols))
+                .with_min_len(8)
+                .for_each(|(((x, d), s), qs)| quantize_act_row(x, d, s, qs));
+        } else {
+            for (((x, d), s), qs) in data
+                .chunks_exact(cols)
+                .zip(self.d.chunks_exact_mut(nb))
+                .zip(self.s.chunks_exact_mut(nb))
+                .zip(self.qs.chunks_exact_mut(cols))
+            {
+                quantize_act_row(x, d, s, qs);
             }
-            *sum = qs.iter().map(|q| *q as i32).sum::<i32>() as f32 * scale;
         }
     }
 
     #[cfg(test)]
     pub fn from_f32(data: &[f32], cols: usize) -> Self {
         let mut a = Self::default();
-        a.quantize_from(data, cols);
+        a.quantize_from(data, cols, false);
         a
+    }
+}
+
+/// One activation row: per block of 32 the scale, the sum and the 16-bit values. Rounds half
+/// to even, which compiles to a vector instruction (`round` would be a libm call per value).
+#[inline]
+fn quantize_act_row(x: &[f32], d: &mut [f32], s: &mut [f32], qs: &mut [i16]) {
+    for (((blk, d), sum), qs) in x
+        .chunks_exact(QK)
+        .zip(d.iter_mut())
+        .zip(s.iter_mut())
+        .zip(qs.chunks_exact_mut(QK))
+    {
+        let amax = blk.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let scale = amax / 32767.0;
+        *d = scale;
+        let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
+        let mut total = 0i32;
+        for (q, v) in qs.iter_mut().zip(blk) {
+            *q = (v * inv).round_ties_even().clamp(-32767.0, 32767.0) as i16;
+            total += *q as i32;
+        }
+        *sum = total as f32 * scale;
     }
 }
 

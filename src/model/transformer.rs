@@ -221,6 +221,26 @@ impl Transformer {
         }
     }
 
+    /// Run `f(t, row)` on each `width`-wide row of `buf`, split over the threads when there
+    /// are many rows (prefill), so that the steps between the matmuls do not run on one core.
+    fn per_token(
+        &self,
+        buf: &mut [f32],
+        width: usize,
+        f: impl Fn(usize, &mut [f32]) + Sync + Send,
+    ) {
+        if self.threads > 1 && buf.len() > width {
+            buf.par_chunks_mut(width)
+                .enumerate()
+                .with_min_len(8)
+                .for_each(|(t, row)| f(t, row));
+        } else {
+            buf.chunks_mut(width)
+                .enumerate()
+                .for_each(|(t, row)| f(t, row));
+        }
+    }
+
     /// out[t * w.rows + r] = dot(w.row(r), x[t]) for t in 0..n.
     fn matmul(&self, w: &QMat, x: &[f32], xq: &ActRows, n: usize, out: &mut [f32]) {
         let rows = w.rows;
@@ -281,7 +301,7 @@ impl Transformer {
     }
 
     fn quantize_rows(&self, x: &[f32], cols: usize, out: &mut ActRows) {
-        out.quantize_from(x, cols);
+        out.quantize_from(x, cols, self.threads > 1);
     }
 
     fn apply_rope(&self, x: &mut [f32], pos: usize, n_heads: usize) {
@@ -354,14 +374,9 @@ impl Transformer {
 
         for l in 0..cfg.n_layers {
             let layer = &self.w.layers[l];
-            for t in 0..n {
-                rms_norm(
-                    &x[t * dim..(t + 1) * dim],
-                    &layer.attn_norm,
-                    cfg.eps,
-                    &mut xn[t * dim..(t + 1) * dim],
-                );
-            }
+            self.per_token(&mut xn, dim, |t, out| {
+                rms_norm(&x[t * dim..(t + 1) * dim], &layer.attn_norm, cfg.eps, out)
+            });
             self.quantize_rows(&xn, dim, &mut xq);
             self.matmul(&layer.wq, &xn, &xq, n, &mut q);
             self.matmul(&layer.wk, &xn, &xq, n, &mut k);
@@ -389,14 +404,12 @@ impl Transformer {
                     rms_norm_inplace(h, kn, cfg.eps);
                 }
             }
-            for t in 0..n {
-                self.apply_rope(&mut q[t * q_dim..(t + 1) * q_dim], pos0 + t, cfg.n_heads);
-                self.apply_rope(
-                    &mut k[t * kv_dim..(t + 1) * kv_dim],
-                    pos0 + t,
-                    cfg.n_kv_heads,
-                );
-            }
+            self.per_token(&mut q, q_dim, |t, row| {
+                self.apply_rope(row, pos0 + t, cfg.n_heads)
+            });
+            self.per_token(&mut k, kv_dim, |t, row| {
+                self.apply_rope(row, pos0 + t, cfg.n_kv_heads)
+            });
             k_cache[l].extend_from_slice(&k);
             v_cache[l].extend_from_slice(&v);
 
@@ -447,20 +460,18 @@ impl Transformer {
             }
 
             // Feed-forward (SwiGLU).
-            for t in 0..n {
-                rms_norm(
-                    &x[t * dim..(t + 1) * dim],
-                    &layer.ffn_norm,
-                    cfg.eps,
-                    &mut xn[t * dim..(t + 1) * dim],
-                );
-            }
+            self.per_token(&mut xn, dim, |t, out| {
+                rms_norm(&x[t * dim..(t + 1) * dim], &layer.ffn_norm, cfg.eps, out)
+            });
             self.quantize_rows(&xn, dim, &mut xq);
             self.matmul(&layer.w_gate, &xn, &xq, n, &mut gate);
             self.matmul(&layer.w_up, &xn, &xq, n, &mut up);
-            for (g, u) in gate.iter_mut().zip(&up) {
-                *g = *g / (1.0 + (-*g).exp()) * u;
-            }
+            let ffn = cfg.ffn_dim;
+            self.per_token(&mut gate, ffn, |t, row| {
+                for (g, u) in row.iter_mut().zip(&up[t * ffn..(t + 1) * ffn]) {
+                    *g = *g / (1.0 + (-*g).exp()) * u;
+                }
+            });
             self.quantize_rows(&gate, cfg.ffn_dim, &mut xq);
             self.matmul(&layer.w_down, &gate, &xq, n, &mut proj);
             for (x, p) in x.iter_mut().zip(&proj) {
