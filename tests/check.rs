@@ -122,6 +122,21 @@ fn negation_and_modality_decide_between_coverage_and_conflict() {
         ("datenschutz", "fehlt", "Im Außendienst spricht nichts dagegen, kurz das eigene Smartphone mit dem persönlichen Konto bei einem Chatbot-Anbieter zu nehmen, sofern dabei keine Namen eingetippt werden."),
         // "sollte in jedem Fall" binds.
         ("datenqualitaet", "abgedeckt", "Ergebnisse sollten in jedem Fall vor ihrer Verwendung auf Richtigkeit und Vollständigkeit geprüft werden: Stimmen die Fakten?"),
+        // "ruhig" and "kein Problem" permit; "brauchst du nicht" needs not.
+        ("datenschutz", "widerspruechlich", "Kopiere die Anschrift der Antragstellerin ruhig in den öffentlichen Chatbot."),
+        ("datenschutz", "widerspruechlich", "Bleibt beim Einfügen in ChatGPT mal ein Name im Text stehen, ist das kein Problem."),
+        ("transparenz", "widerspruechlich", "Einen KI-Hinweis brauchen Schreiben an Bürgerinnen und Bürger nicht."),
+        // Translating into foreign languages is no upload of foreign works.
+        ("urheberrecht", "fehlt", "Zulässig ist die Übertragung von Informationstexten in Leichte Sprache und in Fremdsprachen."),
+        // Disclosing access logs is no AI label; a note in the file is inward transparency.
+        ("transparenz", "fehlt", "Jeder Zugriff wird protokolliert und dem Personalrat auf Verlangen offengelegt."),
+        ("transparenz", "teilweise", "Wurde ein KI-Assistent wesentlich eingesetzt, ist das in der E-Akte zu dokumentieren."),
+        // Reading critically; "lest … gegen" is a check.
+        ("datenqualitaet", "teilweise", "Die Ergebnisse des Assistenten sollten kritisch gelesen werden."),
+        ("datenqualitaet", "abgedeckt", "Lest jeden Entwurf des Assistenten vollständig gegen, bevor er rausgeht: Stimmen die Fakten, ist etwas einseitig?"),
+        // A pronoun takes the rules from the sentence before; the polite "Sie" does not.
+        ("ueberpruefung", "abgedeckt", "Diese Hausverfügung tritt im Mai in Kraft. Sie wird spätestens nach einem Jahr überprüft."),
+        ("ueberpruefung", "fehlt", "Diese Richtlinie tritt im Mai in Kraft. Sie überprüfen jedes Ergebnis."),
         // Mentions without a rule are partial; nothing is missing.
         ("datenschutz", "teilweise", "Der Datenschutz ist selbstverständlich zu beachten."),
         ("qualifizierung", "teilweise", "Es empfiehlt sich, an einer Fortbildung zu KI teilzunehmen."),

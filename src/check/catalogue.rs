@@ -70,6 +70,10 @@ pub(crate) struct Feature {
     pub without: Vec<usize>,
     pub stances: StanceSet,
     pub context: bool,
+    /// The previous sentence of the paragraph counts too when this one
+    /// points back to it with a pronoun; the first concept of `when` must
+    /// stand in the sentence itself.
+    pub previous: bool,
     /// Concepts that must not occur.
     pub unless: Vec<usize>,
 }
@@ -142,6 +146,8 @@ struct RawFeature {
     haltung: Vec<String>,
     #[serde(default)]
     kontext: bool,
+    #[serde(default)]
+    vorsatz: bool,
     #[serde(default)]
     ausser: Vec<String>,
 }
@@ -340,6 +346,7 @@ impl Resolver<'_> {
             without: self.concepts(&m.ohne)?,
             stances: stances(&m.haltung, StanceSet::normative())?,
             context: m.kontext,
+            previous: m.vorsatz,
             unless: self.concepts(&m.ausser)?,
         })
     }

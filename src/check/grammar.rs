@@ -50,6 +50,7 @@ const LISTS: &[&str] = &[
     "antwort_ja",
     "antwort_nein",
     "ohne",
+    "rueckverweis",
 ];
 
 /// Words every catalogue's lists hold in addition to its own `[sprache]`:
@@ -93,6 +94,9 @@ pub(crate) struct Grammar {
     pub answer_yes: Vec<Phrase>,
     pub answer_no: Vec<Phrase>,
     pub without: HashSet<String>,
+    /// Pronouns that point back to an earlier sentence ("Sie wird jährlich
+    /// überprüft").
+    pub back_references: HashSet<String>,
 }
 
 fn fold_entry(entry: &str) -> Phrase {
@@ -156,6 +160,7 @@ impl Grammar {
             answer_yes: list("antwort_ja"),
             answer_no: list("antwort_nein"),
             without: set("ohne"),
+            back_references: set("rueckverweis"),
         })
     }
 }

@@ -12,7 +12,7 @@ use super::catalogue::{Catalogue, ConflictRule, Requirement, Topic};
 use super::lexicon::Hit;
 use super::modality::{self, Modality};
 use super::stance::{Stance, StanceSet};
-use super::tokens::Tokenizer;
+use super::tokens::{Token, Tokenizer};
 use super::units::{LeadKind, Unit};
 
 /// The judgement of one topic.
@@ -77,6 +77,8 @@ pub(crate) struct Analysed {
     pub focus: std::ops::Range<usize>,
     /// [`Modality::outer_position`] of the unit's own tokens.
     pub outer_position: Vec<usize>,
+    /// The sentence holds a pronoun that points back (`rueckverweis`).
+    pub refers_back: bool,
 }
 
 /// Analyses every unit: concept hits (with the lead's) and stance.
@@ -95,24 +97,43 @@ fn analyse_text(
     text: &str,
     catalogue: &Catalogue,
     tokenizer: &mut Tokenizer,
-) -> (Vec<Vec<Hit>>, Modality) {
+) -> (Vec<Vec<Hit>>, Modality, bool) {
     let text = super::units::without_numbering(text);
     let tokens = tokenizer.tokenize(text, &catalogue.grammar);
     let modality = modality::analyze(&tokens, text, &catalogue.grammar);
     let hits = catalogue
         .lexicon
         .match_tokens(&tokens, text, &modality.negated);
-    (hits, modality)
+    let refers_back = (0..tokens.len()).any(|i| points_back(&tokens, i, catalogue));
+    (hits, modality, refers_back)
+}
+
+/// True if token `i` is a pronoun of `rueckverweis`. A capitalised "Sie"
+/// is the polite address, unless it opens the sentence before a verb in
+/// the third person singular ("Sie wird jährlich überprüft").
+fn points_back(tokens: &[Token], i: usize, catalogue: &Catalogue) -> bool {
+    let t = &tokens[i];
+    if t.joined || !catalogue.grammar.back_references.contains(&t.folded) {
+        return false;
+    }
+    if t.text != "Sie" {
+        return true;
+    }
+    let verb = tokens.get(i + 1).map_or("", |n| n.folded.as_str());
+    i == 0
+        && (matches!(verb, "wird" | "soll" | "muss" | "kann" | "darf")
+            || (verb.ends_with('t') && !verb.ends_with("en")))
 }
 
 fn analyse_unit(unit: &Unit, catalogue: &Catalogue, tokenizer: &mut Tokenizer) -> Analysed {
-    let (mut hits, own) = analyse_text(&unit.text, catalogue, tokenizer);
+    let (mut hits, own, refers_back) = analyse_text(&unit.text, catalogue, tokenizer);
     if unit.is_heading {
         return Analysed {
             hits,
             stance: Stance::Fest,
             focus: own.focus,
             outer_position: own.outer_position,
+            refers_back,
         };
     }
     let Some(lead) = &unit.lead else {
@@ -121,9 +142,10 @@ fn analyse_unit(unit: &Unit, catalogue: &Catalogue, tokenizer: &mut Tokenizer) -
             stance: own.stance,
             focus: own.focus,
             outer_position: own.outer_position,
+            refers_back,
         };
     };
-    let (lead_hits, lead_mod) = analyse_text(&lead.text, catalogue, tokenizer);
+    let (lead_hits, lead_mod, _) = analyse_text(&lead.text, catalogue, tokenizer);
     for (mine, theirs) in hits.iter_mut().zip(lead_hits) {
         mine.extend(theirs.into_iter().map(|mut h| {
             h.tokens.clear();
@@ -148,6 +170,7 @@ fn analyse_unit(unit: &Unit, catalogue: &Catalogue, tokenizer: &mut Tokenizer) -
         stance,
         focus: own.focus,
         outer_position: own.outer_position,
+        refers_back,
     }
 }
 
@@ -252,6 +275,7 @@ fn elliptic_conflict(rule: &ConflictRule, a: &Analysed, heading: Option<&[Vec<Hi
         stance: a.stance,
         focus: a.focus.clone(),
         outer_position: a.outer_position.clone(),
+        refers_back: a.refers_back,
     };
     conflicts(rule, &with_context)
 }
@@ -410,13 +434,40 @@ fn features_found(
                     && (f.context
                         && units[i].heading.is_some_and(|h| {
                             with_heading(&a.hits, &analysed[h].hits, a.stance, f)
-                        }));
+                        }))
+                || !excluded && f.previous && with_previous(units, analysed, i, f);
             if hit {
                 out.push((i, f.name.clone(), f.beschreibung.clone()));
             }
         }
     }
     out
+}
+
+/// "Diese Verfügung gilt ab dem 1. Mai 2026. Sie wird spätestens zwölf
+/// Monate danach überprüft": a sentence that points back with a pronoun
+/// takes the concepts of the sentence before it in the same paragraph. The
+/// first concept of the feature must stand in the sentence itself, so
+/// that the earlier sentence only supplies what the pronoun stands for.
+fn with_previous(
+    units: &[Unit],
+    analysed: &[Analysed],
+    i: usize,
+    f: &super::catalogue::Feature,
+) -> bool {
+    let a = &analysed[i];
+    let Some(prev) = i.checked_sub(1) else {
+        return false;
+    };
+    let own_first = f.when.first().is_some_and(|r| present(&a.hits, r));
+    if !a.refers_back
+        || !own_first
+        || units[prev].is_heading
+        || units[prev].paragraph != units[i].paragraph
+    {
+        return false;
+    }
+    with_heading(&a.hits, &analysed[prev].hits, a.stance, f)
 }
 
 fn with_heading(
