@@ -362,6 +362,41 @@ unsafe fn dot4x2_q4_avx2(
     out
 }
 
+/// Dot products of one query with four keys (attention scores): four accumulator chains that
+/// share the query loads, reduced together.
+#[inline]
+pub(crate) fn dot_keys4(q: &[f32], k: [&[f32]; 4], avx2: bool) -> [f32; 4] {
+    #[cfg(target_arch = "x86_64")]
+    if avx2 && q.len().is_multiple_of(8) && k.iter().all(|k| k.len() == q.len()) {
+        // SAFETY: AVX2/FMA checked at run time; all five slices hold q.len() values.
+        unsafe { return dot_keys4_avx2(q.as_ptr(), k.map(<[f32]>::as_ptr), q.len()) };
+    }
+    let _ = avx2;
+    k.map(|k| q.iter().zip(k).map(|(a, b)| a * b).sum())
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_keys4_avx2(q: *const f32, k: [*const f32; 4], n: usize) -> [f32; 4] {
+    use std::arch::x86_64::*;
+    let mut acc = [_mm256_setzero_ps(); 4];
+    for i in (0..n).step_by(8) {
+        let x = _mm256_loadu_ps(q.add(i));
+        for r in 0..4 {
+            acc[r] = _mm256_fmadd_ps(x, _mm256_loadu_ps(k[r].add(i)), acc[r]);
+        }
+    }
+    // Per 128-bit half, hadd(hadd(a, b), hadd(c, d)) = [Σa, Σb, Σc, Σd] over that half.
+    let s = _mm256_hadd_ps(
+        _mm256_hadd_ps(acc[0], acc[1]),
+        _mm256_hadd_ps(acc[2], acc[3]),
+    );
+    let s = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+    let mut out = [0f32; 4];
+    _mm_storeu_ps(out.as_mut_ptr(), s);
+    out
+}
+
 pub(crate) fn has_avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
@@ -449,6 +484,24 @@ unsafe fn dot4_avx2(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dot_keys4_avx2_matches_scalar() {
+        let q: Vec<f32> = (0..64).map(|i| (i as f32 * 0.37).sin()).collect();
+        let keys: Vec<Vec<f32>> = (0..4)
+            .map(|r| {
+                (0..64)
+                    .map(|i| ((i * (r + 2)) as f32 * 0.11).cos())
+                    .collect()
+            })
+            .collect();
+        let k = [&keys[0][..], &keys[1][..], &keys[2][..], &keys[3][..]];
+        let simd = dot_keys4(&q, k, has_avx2());
+        let scalar = dot_keys4(&q, k, false);
+        for (a, b) in simd.iter().zip(scalar) {
+            assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+        }
+    }
 
     #[test]
     fn avx2_matches_scalar() {

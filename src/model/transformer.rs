@@ -10,7 +10,7 @@
 
 use rayon::prelude::*;
 
-use super::kernels::{dot4, dot4_q4, dot4x2_q4, has_avx2, ActRows, Q4Rows, Q8Rows};
+use super::kernels::{dot4, dot4_q4, dot4x2_q4, dot_keys4, has_avx2, ActRows, Q4Rows, Q8Rows};
 
 pub(crate) enum WData {
     Q8(Q8Rows),
@@ -141,6 +141,60 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
         }
     }
     acc.iter().sum::<f32>() + tail
+}
+
+/// e^x, branch-free (Cephes' expf polynomial after reduction by ln 2), so that loops over
+/// it vectorise; libm's `expf` is a call per value. Within a few ulp of `expf` on
+/// [-87, 88]; inputs outside are clamped.
+#[inline(always)]
+pub(crate) fn exp_fast(x: f32) -> f32 {
+    let x = x.clamp(-87.0, 88.0);
+    let n = (x * std::f32::consts::LOG2_E).round_ties_even();
+    let r = n.mul_add(-0.693_359_4, x);
+    let r = n.mul_add(2.121_944_4e-4, r);
+    let mut p = 1.987_569_1e-4f32;
+    for c in [
+        1.398_199_9e-3,
+        8.333_452e-3,
+        4.166_579_6e-2,
+        1.666_666_5e-1,
+        0.5,
+    ] {
+        p = p.mul_add(r, c);
+    }
+    let y = p.mul_add(r * r, r) + 1.0;
+    y * f32::from_bits(((n as i32 + 127) as u32) << 23)
+}
+
+/// acc = Σ_j w[j] · v_j with v_j = `values[j * stride + off ..][..acc.len()]` (attention:
+/// probabilities times the value cache). Lanes go in blocks of 64 or 32 that stay in registers
+/// over all j.
+fn weighted_sum(w: &[f32], values: &[f32], stride: usize, off: usize, acc: &mut [f32]) {
+    fn block<const N: usize>(w: &[f32], values: &[f32], stride: usize, off: usize) -> [f32; N] {
+        let mut a = [0f32; N];
+        for (row, &s) in values[off..].chunks(stride).zip(w) {
+            let v: &[f32; N] = row[..N].try_into().expect("a value row holds the block");
+            for l in 0..N {
+                a[l] = s.mul_add(v[l], a[l]);
+            }
+        }
+        a
+    }
+    let hd = acc.len();
+    if hd.is_multiple_of(64) {
+        for c in (0..hd).step_by(64) {
+            acc[c..c + 64].copy_from_slice(&block::<64>(w, values, stride, off + c));
+        }
+    } else if hd.is_multiple_of(32) {
+        for c in (0..hd).step_by(32) {
+            acc[c..c + 32].copy_from_slice(&block::<32>(w, values, stride, off + c));
+        }
+    } else {
+        acc.fill(0.0);
+        for (j, &s) in w.iter().enumerate() {
+            axpy(acc, s, &values[j * stride + off..j * stride + off + hd]);
+        }
+    }
 }
 
 #[inline]
@@ -428,25 +482,30 @@ impl Transformer {
                     let g = h / group;
                     let qh = &q_ref[t * q_dim + h * hd..t * q_dim + (h + 1) * hd];
                     let len = pos0 + t + 1;
-                    let mut scores = Vec::with_capacity(len);
-                    let mut max = f32::NEG_INFINITY;
-                    for j in 0..len {
-                        let kj = &kc[j * kv_dim + g * hd..j * kv_dim + (g + 1) * hd];
-                        let s = dot(qh, kj) * scale;
-                        max = max.max(s);
-                        scores.push(s);
+                    let key = |j: usize| &kc[j * kv_dim + g * hd..j * kv_dim + (g + 1) * hd];
+                    let mut scores = vec![0f32; len];
+                    let mut j = 0;
+                    while j + 4 <= len {
+                        let s =
+                            dot_keys4(qh, [key(j), key(j + 1), key(j + 2), key(j + 3)], self.avx2);
+                        for (o, s) in scores[j..j + 4].iter_mut().zip(s) {
+                            *o = s * scale;
+                        }
+                        j += 4;
                     }
-                    let mut sum = 0f32;
+                    for (j, o) in scores.iter_mut().enumerate().skip(j) {
+                        *o = dot(qh, key(j)) * scale;
+                    }
+                    let max = scores.iter().fold(f32::NEG_INFINITY, |m, s| m.max(*s));
                     for s in scores.iter_mut() {
-                        *s = (*s - max).exp();
-                        sum += *s;
+                        *s = exp_fast(*s - max);
                     }
-                    let inv = 1.0 / sum;
+                    let inv = 1.0 / scores.iter().sum::<f32>();
+                    for s in scores.iter_mut() {
+                        *s *= inv;
+                    }
                     let mut acc = vec![0f32; hd];
-                    for (j, s) in scores.iter().enumerate() {
-                        let vj = &vc[j * kv_dim + g * hd..j * kv_dim + (g + 1) * hd];
-                        axpy(&mut acc, s * inv, vj);
-                    }
+                    weighted_sum(&scores, vc, kv_dim, g * hd, &mut acc);
                     // SAFETY: each task writes its own disjoint head slice.
                     let out =
                         unsafe { std::slice::from_raw_parts_mut(p.0.add(t * q_dim + h * hd), hd) };
@@ -469,7 +528,7 @@ impl Transformer {
             let ffn = cfg.ffn_dim;
             self.per_token(&mut gate, ffn, |t, row| {
                 for (g, u) in row.iter_mut().zip(&up[t * ffn..(t + 1) * ffn]) {
-                    *g = *g / (1.0 + (-*g).exp()) * u;
+                    *g = *g / (1.0 + exp_fast(-*g)) * u;
                 }
             });
             self.quantize_rows(&gate, cfg.ffn_dim, &mut xq);
@@ -490,5 +549,46 @@ impl Transformer {
         let mut logits = vec![0f32; head.rows];
         self.matmul(head, &xl, &xq, 1, &mut logits);
         logits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exp_fast_follows_expf() {
+        for i in -8700..=8800 {
+            let x = i as f32 * 0.01;
+            let (fast, libm) = (exp_fast(x), x.exp());
+            assert!(
+                ((fast - libm) / libm).abs() < 1e-6,
+                "exp({x}): {fast} vs {libm}"
+            );
+        }
+        assert!(exp_fast(-1000.0) < 1e-37);
+        assert!(exp_fast(1000.0).is_finite());
+    }
+
+    #[test]
+    fn weighted_sum_matches_axpy_for_every_head_width() {
+        for hd in [24, 32, 64, 128] {
+            let (len, stride, off) = (7, 3 * hd, hd);
+            let values: Vec<f32> = (0..len * stride).map(|i| (i as f32 * 0.13).sin()).collect();
+            let w: Vec<f32> = (0..len).map(|j| 1.0 / (j + 1) as f32).collect();
+            let mut want = vec![0f32; hd];
+            for (j, &s) in w.iter().enumerate() {
+                axpy(
+                    &mut want,
+                    s,
+                    &values[j * stride + off..j * stride + off + hd],
+                );
+            }
+            let mut got = vec![0f32; hd];
+            weighted_sum(&w, &values, stride, off, &mut got);
+            for (a, b) in got.iter().zip(&want) {
+                assert!((a - b).abs() < 1e-5, "hd {hd}: {a} vs {b}");
+            }
+        }
     }
 }
