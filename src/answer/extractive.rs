@@ -72,33 +72,53 @@ pub fn extractive_answer(analyzer: &Analyzer, terms: &[QueryTerm], hits: &[Hit])
     if total <= 0.0 {
         return None;
     }
+    let matched_terms = |text: &str| -> HashSet<String> {
+        let present: HashSet<String> = analyzer.analyze(text).into_iter().map(|t| t.text).collect();
+        // A paraphrase in the sentence counts for its question word too.
+        terms
+            .iter()
+            .filter(|t| present.contains(&t.text))
+            .flat_map(|t| std::iter::once(t.text.clone()).chain(t.alias_of.clone()))
+            .collect()
+    };
     let mut candidates = Vec::new();
     for hit in hits.iter().take(SOURCE_HITS) {
+        let mut previous: Option<&str> = None;
         for (order, sentence) in sentences(&hit.text).into_iter().enumerate() {
             let clean = sentence.trim_start_matches(['–', '-', ' ']).trim();
+            let before = previous.replace(clean);
             let words = clean.split_whitespace().count();
             if !(5..=60).contains(&words) || clean.contains('[') {
                 continue;
             }
-            let present: HashSet<String> = analyzer
-                .analyze(clean)
-                .into_iter()
-                .map(|t| t.text)
-                .collect();
-            // A paraphrase in the sentence counts for its question word too.
-            let matched: HashSet<String> = terms
-                .iter()
-                .filter(|t| present.contains(&t.text))
-                .flat_map(|t| std::iter::once(t.text.clone()).chain(t.alias_of.clone()))
-                .collect();
-            if !matched.is_empty() {
-                candidates.push(Candidate {
+            let matched = matched_terms(clean);
+            if matched.is_empty() {
+                continue;
+            }
+            // A sentence that points back ("Schon deshalb …") is shown with the sentence it
+            // points to, so that the answer says what "deshalb" means; without one it counts
+            // half.
+            let context = before.filter(|b| {
+                order > 0
+                    && is_anaphoric(clean)
+                    && (5..=40).contains(&b.split_whitespace().count())
+                    && !b.contains('[')
+            });
+            match context {
+                Some(b) => candidates.push(Candidate {
+                    text: format!("{b} {clean}"),
+                    citation: hit.rank,
+                    order: order - 1,
+                    terms: matched.into_iter().chain(matched_terms(b)).collect(),
+                    anaphoric: false,
+                }),
+                None => candidates.push(Candidate {
                     text: clean.to_string(),
                     citation: hit.rank,
                     order,
                     terms: matched,
                     anaphoric: order > 0 && is_anaphoric(clean),
-                });
+                }),
             }
         }
     }
@@ -124,7 +144,11 @@ pub fn extractive_answer(analyzer: &Analyzer, terms: &[QueryTerm], hits: &[Hit])
         };
         let best = candidates
             .iter()
-            .filter(|c| !chosen.iter().any(|d| std::ptr::eq(*d, *c)))
+            .filter(|c| {
+                !chosen
+                    .iter()
+                    .any(|d| d.text.contains(&c.text) || c.text.contains(&d.text))
+            })
             .map(|c| (gain(c), c))
             .max_by(|a, b| a.0.total_cmp(&b.0));
         let Some((g, c)) = best else { break };
@@ -166,5 +190,62 @@ mod tests {
             "Personenbezogene Daten dürfen nicht in öffentliche Chatbots."
         ));
         assert!(!is_anaphoric("Sobald ein Werkzeug freigegeben ist, gilt …"));
+    }
+
+    fn hit(rank: usize, text: &str) -> Hit {
+        Hit {
+            rank,
+            score: 1.0,
+            doc_key: format!("d{rank}"),
+            title: "T".into(),
+            path: "t.md".into(),
+            kind: crate::ingest::DocKind::Leitfaden,
+            section: vec!["S".into()],
+            text: text.into(),
+            page: None,
+            page_end: None,
+            stand: None,
+            gueltig_ab: None,
+            matched: Vec::new(),
+            coverage: 1.0,
+            dense_score: None,
+        }
+    }
+
+    #[test]
+    fn a_sentence_that_points_back_comes_with_its_antecedent() {
+        let analyzer = Analyzer::standard();
+        let terms: Vec<QueryTerm> = ["personenbezog", "dat"]
+            .iter()
+            .map(|t| QueryTerm {
+                text: t.to_string(),
+                weight: 1.0,
+                idf: 1.0,
+                unseen: false,
+                alias_of: None,
+            })
+            .collect();
+        let hits = [
+            hit(
+                1,
+                "Öffentliche Dienste speichern Eingaben auf fremden Servern. \
+                 Schon deshalb scheiden solche Dienste für personenbezogene Daten aus.",
+            ),
+            hit(
+                2,
+                "Personenbezogene Daten brauchen ein freigegebenes Werkzeug und eine Prüfung.",
+            ),
+        ];
+        let answer = extractive_answer(&analyzer, &terms, &hits).unwrap();
+        assert!(
+            answer.text().starts_with(
+                "Öffentliche Dienste speichern Eingaben auf fremden Servern. Schon deshalb"
+            ),
+            "{}",
+            answer.text()
+        );
+        // Each sentence at most once, even when it also matches on its own.
+        let text = answer.text();
+        assert_eq!(text.matches("Schon deshalb").count(), 1, "{text}");
     }
 }
