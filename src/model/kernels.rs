@@ -140,7 +140,15 @@ fn quantize_act_row(x: &[f32], d: &mut [f32], s: &mut [f32], qs: &mut [i16]) {
         .zip(s.iter_mut())
         .zip(qs.chunks_exact_mut(QK))
     {
-        let amax = blk.iter().fold(0f32, |m, v| m.max(v.abs()));
+        // Lane-wise compare-and-select vectorises; `f32::max` (NaN rules) does not.
+        let mut lanes = [0f32; 8];
+        for c in blk.chunks_exact(8) {
+            for l in 0..8 {
+                let a = c[l].abs();
+                lanes[l] = if a > lanes[l] { a } else { lanes[l] };
+            }
+        }
+        let amax = lanes.iter().fold(0f32, |m, v| m.max(*v));
         let scale = amax / 32767.0;
         *d = scale;
         let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };

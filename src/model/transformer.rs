@@ -467,7 +467,9 @@ impl Transformer {
             k_cache[l].extend_from_slice(&k);
             v_cache[l].extend_from_slice(&v);
 
-            // Attention: one task per (token, head).
+            // Attention: one task per (block of up to 4 tokens, head). In prefill the four
+            // queries of a block share each key load; a single token (decoding) scores four
+            // keys at a time instead.
             {
                 let kc = &k_cache[l];
                 let vc = &v_cache[l];
@@ -475,41 +477,58 @@ impl Transformer {
                 let scale = 1.0 / (hd as f32).sqrt();
                 let q_ref = &q;
                 let ptr = SendPtr(att.as_mut_ptr());
-                self.par_for(n * cfg.n_heads, |task| {
+                let avx2 = self.avx2;
+                self.par_for(n.div_ceil(4) * cfg.n_heads, |task| {
                     let p = ptr;
-                    let t = task / cfg.n_heads;
-                    let h = task % cfg.n_heads;
+                    let (t0, h) = (task / cfg.n_heads * 4, task % cfg.n_heads);
+                    let nt = (n - t0).min(4);
                     let g = h / group;
-                    let qh = &q_ref[t * q_dim + h * hd..t * q_dim + (h + 1) * hd];
-                    let len = pos0 + t + 1;
+                    let query = |t: usize| &q_ref[t * q_dim + h * hd..t * q_dim + (h + 1) * hd];
                     let key = |j: usize| &kc[j * kv_dim + g * hd..j * kv_dim + (g + 1) * hd];
-                    let mut scores = vec![0f32; len];
-                    let mut j = 0;
-                    while j + 4 <= len {
-                        let s =
-                            dot_keys4(qh, [key(j), key(j + 1), key(j + 2), key(j + 3)], self.avx2);
-                        for (o, s) in scores[j..j + 4].iter_mut().zip(s) {
-                            *o = s * scale;
+                    // Row i holds the scores of token t0 + i over the keys 0..width.
+                    let width = pos0 + t0 + nt;
+                    let mut scores = vec![0f32; nt * width];
+                    if nt == 1 {
+                        let qh = query(t0);
+                        let mut j = 0;
+                        while j + 4 <= width {
+                            let s =
+                                dot_keys4(qh, [key(j), key(j + 1), key(j + 2), key(j + 3)], avx2);
+                            scores[j..j + 4].copy_from_slice(&s);
+                            j += 4;
                         }
-                        j += 4;
-                    }
-                    for (j, o) in scores.iter_mut().enumerate().skip(j) {
-                        *o = dot(qh, key(j)) * scale;
-                    }
-                    let max = scores.iter().fold(f32::NEG_INFINITY, |m, s| m.max(*s));
-                    for s in scores.iter_mut() {
-                        *s = exp_fast(*s - max);
-                    }
-                    let inv = 1.0 / scores.iter().sum::<f32>();
-                    for s in scores.iter_mut() {
-                        *s *= inv;
+                        for (j, o) in scores.iter_mut().enumerate().skip(j) {
+                            *o = dot(qh, key(j));
+                        }
+                    } else {
+                        let qs = [0, 1, 2, 3].map(|i| query(t0 + i.min(nt - 1)));
+                        for j in 0..width {
+                            let s = dot_keys4(key(j), qs, avx2);
+                            for (i, s) in s.iter().enumerate().take(nt) {
+                                scores[i * width + j] = *s;
+                            }
+                        }
                     }
                     let mut acc = vec![0f32; hd];
-                    weighted_sum(&scores, vc, kv_dim, g * hd, &mut acc);
-                    // SAFETY: each task writes its own disjoint head slice.
-                    let out =
-                        unsafe { std::slice::from_raw_parts_mut(p.0.add(t * q_dim + h * hd), hd) };
-                    out.copy_from_slice(&acc);
+                    for i in 0..nt {
+                        // Causal: token t0 + i sees the keys up to its own position.
+                        let row = &mut scores[i * width..i * width + pos0 + t0 + i + 1];
+                        let max = row.iter().fold(f32::NEG_INFINITY, |m, s| m.max(*s)) * scale;
+                        for s in row.iter_mut() {
+                            *s = exp_fast(*s * scale - max);
+                        }
+                        let inv = 1.0 / row.iter().sum::<f32>();
+                        for s in row.iter_mut() {
+                            *s *= inv;
+                        }
+                        weighted_sum(row, vc, kv_dim, g * hd, &mut acc);
+                        let t = t0 + i;
+                        // SAFETY: each task writes its own disjoint head slices.
+                        let out = unsafe {
+                            std::slice::from_raw_parts_mut(p.0.add(t * q_dim + h * hd), hd)
+                        };
+                        out.copy_from_slice(&acc);
+                    }
                 });
             }
             self.quantize_rows(&att, q_dim, &mut xq);
