@@ -315,20 +315,25 @@ impl Transformer {
             return;
         }
         let avx2 = self.avx2;
-        let chunk = if n == 1 {
-            (rows / (self.threads * 8)).clamp(8, 256) / 4 * 4
+        // Tasks are tiles of rows × tokens. Decoding (n = 1): rows only. Prefill: 64 rows (their
+        // weights stay in the core's cache) × up to 128 tokens, so that each task streams a
+        // small block of activations instead of all of them.
+        let (chunk, tokens) = if n == 1 {
+            ((rows / (self.threads * 8)).clamp(8, 256) / 4 * 4, 1)
         } else {
-            16
+            (64, 128)
         };
         let ptr = SendPtr(out.as_mut_ptr());
-        let n_chunks = rows.div_ceil(chunk);
-        self.par_for(n_chunks, |c| {
+        let row_chunks = rows.div_ceil(chunk);
+        let token_blocks = n.div_ceil(tokens);
+        self.par_for(row_chunks * token_blocks, |task| {
             let p = ptr;
-            let r0 = c * chunk;
+            let r0 = task % row_chunks * chunk;
             let r1 = (r0 + chunk).min(rows);
-            let mut t = 0;
-            while t < n {
-                let pair = t + 1 < n && matches!(w.q, WData::Q4(_));
+            let t_end = ((task / row_chunks + 1) * tokens).min(n);
+            let mut t = task / row_chunks * tokens;
+            while t < t_end {
+                let pair = t + 1 < t_end && matches!(w.q, WData::Q4(_));
                 let mut r = r0;
                 while r < r1 {
                     let idx = [
