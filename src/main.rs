@@ -104,8 +104,21 @@ fn kind(arg: KindArg) -> DocKind {
     }
 }
 
+/// Writing into a closed pipe (`leitplanke ask … | head`) ends the program quietly, as it
+/// does for other command-line tools, instead of panicking in `println!`.
+#[allow(unsafe_code)]
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: first thing in `main`, before any other thread exists; it only restores the
+    // default disposition of SIGPIPE, which the Rust runtime sets to "ignore".
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
     let started = Instant::now();
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     match run(cli, started) {
         Ok(exit) => exit.into(),
@@ -144,9 +157,38 @@ fn print_json_lines(lines: &[serde_json::Value]) -> Result<()> {
     Ok(())
 }
 
+/// A language model loading on its own thread while the question is searched.
+type Preload = std::thread::JoinHandle<(Result<model::GgufModel, model::ModelError>, f64)>;
+
+/// Starts loading the model named by `--modell` (it needs only the file), so that loading
+/// overlaps retrieval; an abstention simply drops it. A name that resolves to no file is
+/// reported only when a draft is wanted.
+fn preload_model(settings: &Settings, args: &AskArgs) -> Option<Result<(PathBuf, Preload)>> {
+    let name = args.modell.as_ref()?;
+    // Thread settings first: they set process environment, which must not change while
+    // another thread runs.
+    embed::init_threads(None);
+    model::init_threads(args.threads);
+    let threads = args.threads;
+    Some(
+        modeldir::resolve_gguf(&settings.models_dir, name)
+            .map_err(Into::into)
+            .map(|path| {
+                let file = path.clone();
+                let handle = std::thread::spawn(move || {
+                    let t = Instant::now();
+                    let m = model::GgufModel::load(&file, threads);
+                    (m, t.elapsed().as_secs_f64())
+                });
+                (path, handle)
+            }),
+    )
+}
+
 fn ask(settings: &Settings, args: AskArgs) -> Result<Exit> {
     let start = Instant::now();
     let question = args.frage.join(" ");
+    let preload = preload_model(settings, &args);
     let store = settings.open_store()?;
     let hybrid = match settings.embedder(args.nur_lexikalisch) {
         Some(embedder) => {
@@ -178,8 +220,8 @@ fn ask(settings: &Settings, args: AskArgs) -> Result<Exit> {
         None
     };
     // Abstain before any model is loaded when the evidence is not sufficient.
-    let draft = match (&args.modell, relevant) {
-        (Some(name), true) => Some(draft(settings, &args, name, &question, &result)?),
+    let draft = match (preload, relevant) {
+        (Some(loading), true) => Some(draft(settings, &args, loading?, &question, &result)?),
         _ => None,
     };
     let nothing = if args.modell.is_some() {
@@ -235,15 +277,14 @@ fn ask(settings: &Settings, args: AskArgs) -> Result<Exit> {
 fn draft(
     settings: &Settings,
     args: &AskArgs,
-    name: &str,
+    (path, loading): (PathBuf, Preload),
     question: &str,
     result: &leitplanke::retrieve::SearchResult,
 ) -> Result<grounded::Draft> {
-    let path = modeldir::resolve_gguf(&settings.models_dir, name)?;
-    model::init_threads(args.threads);
-    let load_start = Instant::now();
-    let mut llm = model::GgufModel::load(&path, args.threads)?;
-    let load_secs = load_start.elapsed().as_secs_f64();
+    let (llm, load_secs) = loading
+        .join()
+        .map_err(|_| anyhow::anyhow!("das Laden des Modells ist abgebrochen"))?;
+    let mut llm = llm?;
     let opts = model::GenOptions {
         max_tokens: args.max_tokens.max(1),
         temperature: args.temperatur.max(0.0),

@@ -31,6 +31,27 @@ fn ask_answers_from_bundled_corpus_with_citations() {
     assert!(!r.stdout.contains("\x1b["), "no colour in a pipe");
 }
 
+/// `leitplanke … | head` closes the pipe early: the program must end
+/// quietly, not panic in `println!`.
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(bin())
+        .args(["ask", "Wie backe ich einen Apfelkuchen mit Streuseln?"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("LEITPLANKE_INDEX", home.path().join("index"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
 #[test]
 fn ask_says_so_when_nothing_relevant() {
     let home = tempfile::tempdir().unwrap();
