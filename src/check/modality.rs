@@ -623,8 +623,23 @@ fn without_scope(tokens: &[Token], g: &Grammar) -> Vec<bool> {
         let next = tokens.get(i + 1).map(|t| t.folded.as_str()).unwrap_or("");
         let whole_clause = matches!(next, "dass" | "zu");
         let mut nouns_left = 2;
+        let mut seg = seg;
+        let reach = if whole_clause { i + 20 } else { i + 10 };
         let mut j = i + 1;
-        while j < tokens.len() && tokens[j].seg == seg && j <= i + 10 {
+        while j < tokens.len() && j <= reach {
+            if tokens[j].seg != seg {
+                // "ohne dass sie es auf Richtigkeit, Vollständigkeit und
+                // Aktualität geprüft hat": a comma between listed nouns does
+                // not end the clause.
+                let listed = whole_clause
+                    && tokens[j].seg == seg + 1
+                    && tokens[j - 1].capital
+                    && tokens[j].capital;
+                if !listed {
+                    break;
+                }
+                seg = tokens[j].seg;
+            }
             negated[j] = true;
             if !whole_clause
                 && tokens[j].capital
@@ -849,5 +864,16 @@ mod tests {
             .map(|(t, _)| t.text.as_str())
             .collect();
         assert_eq!(marked, ["weitere", "Prüfung"]);
+    }
+
+    #[test]
+    fn without_that_spans_a_list_of_nouns() {
+        let cat = Catalogue::bundled().unwrap();
+        let text = "Nichts wird verwendet, ohne dass es auf Richtigkeit, Vollständigkeit und Aktualität geprüft wurde, sagt sie.";
+        let tokens = Tokenizer::new(Analyzer::standard()).tokenize(text, &cat.grammar);
+        let neg = without_scope(&tokens, &cat.grammar);
+        let marked = |w: &str| tokens.iter().zip(&neg).any(|(t, &n)| n && t.text == w);
+        assert!(marked("geprüft"));
+        assert!(!marked("sagt"));
     }
 }
