@@ -51,6 +51,7 @@ const LISTS: &[&str] = &[
     "antwort_nein",
     "ohne",
     "rueckverweis",
+    "offen",
 ];
 
 /// Words every catalogue's lists hold in addition to its own `[sprache]`:
@@ -97,6 +98,8 @@ pub(crate) struct Grammar {
     /// Pronouns that point back to an earlier sentence ("Sie wird jährlich
     /// überprüft").
     pub back_references: HashSet<String>,
+    /// "klären wir noch", "ist noch offen": the matter is left undecided.
+    pub undecided: Vec<Phrase>,
 }
 
 fn fold_entry(entry: &str) -> Phrase {
@@ -161,6 +164,7 @@ impl Grammar {
             answer_no: list("antwort_nein"),
             without: set("ohne"),
             back_references: set("rueckverweis"),
+            undecided: list("offen"),
         })
     }
 }

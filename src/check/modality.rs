@@ -83,8 +83,15 @@ pub(crate) fn analyze(tokens: &[Token], text: &str, g: &Grammar) -> Modality {
         .trim_end_matches(['"', '“', '”', '»', '«', '*'])
         .ends_with('?')
         && !statement_before_colon(text);
+    // "Ob ein Hinweis unter eine E-Mail gehört, klären wir noch" leaves the
+    // matter open, as a question does.
+    let undecided = contains(&g.undecided, tokens, 0..tokens.len());
     Modality {
-        stance: if question { Stance::Frage } else { statement },
+        stance: if question || undecided {
+            Stance::Frage
+        } else {
+            statement
+        },
         statement,
         marked,
         restricted: segments
@@ -774,6 +781,11 @@ mod tests {
                 Geboten,
             ),
             ("Frage: Darf ich private Konten nutzen?", Frage),
+            (
+                "Ob ein Hinweis auf die KI nötig ist, klären wir noch.",
+                Frage,
+            ),
+            ("Die Kennzeichnung ist noch offen.", Frage),
         ]);
     }
 
