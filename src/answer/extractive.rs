@@ -192,26 +192,6 @@ mod tests {
         assert!(!is_anaphoric("Sobald ein Werkzeug freigegeben ist, gilt …"));
     }
 
-    fn hit(rank: usize, text: &str) -> Hit {
-        Hit {
-            rank,
-            score: 1.0,
-            doc_key: format!("d{rank}"),
-            title: "T".into(),
-            path: "t.md".into(),
-            kind: crate::ingest::DocKind::Leitfaden,
-            section: vec!["S".into()],
-            text: text.into(),
-            page: None,
-            page_end: None,
-            stand: None,
-            gueltig_ab: None,
-            matched: Vec::new(),
-            coverage: 1.0,
-            dense_score: None,
-        }
-    }
-
     #[test]
     fn a_sentence_that_points_back_comes_with_its_antecedent() {
         let analyzer = Analyzer::standard();
@@ -226,12 +206,12 @@ mod tests {
             })
             .collect();
         let hits = [
-            hit(
+            Hit::for_test(
                 1,
                 "Öffentliche Dienste speichern Eingaben auf fremden Servern. \
                  Schon deshalb scheiden solche Dienste für personenbezogene Daten aus.",
             ),
-            hit(
+            Hit::for_test(
                 2,
                 "Personenbezogene Daten brauchen ein freigegebenes Werkzeug und eine Prüfung.",
             ),

@@ -310,26 +310,9 @@ pub fn draft_answer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::DocKind;
 
     fn hit(rank: usize, text: &str) -> Hit {
-        Hit {
-            rank,
-            score: 1.0,
-            doc_key: format!("k{rank}"),
-            title: "Dienstanweisung".into(),
-            path: "da.md".into(),
-            kind: DocKind::Kommunal,
-            section: vec![format!("§ {rank} Abschnitt")],
-            text: text.into(),
-            page: Some(rank as u32),
-            page_end: None,
-            stand: None,
-            gueltig_ab: None,
-            matched: vec![],
-            coverage: 1.0,
-            dense_score: None,
-        }
+        Hit::for_test(rank, text)
     }
 
     fn words(t: &str) -> usize {

@@ -147,7 +147,7 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// it vectorise; libm's `expf` is a call per value. Within a few ulp of `expf` on
 /// [-87, 88]; inputs outside are clamped.
 #[inline(always)]
-pub(crate) fn exp_fast(x: f32) -> f32 {
+fn exp_fast(x: f32) -> f32 {
     let x = x.clamp(-87.0, 88.0);
     let n = (x * std::f32::consts::LOG2_E).round_ties_even();
     let r = n.mul_add(-0.693_359_4, x);

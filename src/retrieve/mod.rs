@@ -149,6 +149,30 @@ pub struct Hit {
     pub dense_score: Option<f32>,
 }
 
+#[cfg(test)]
+impl Hit {
+    /// A hit of a municipal rule for unit tests: section "§ {rank} Abschnitt", page `rank`.
+    pub(crate) fn for_test(rank: usize, text: &str) -> Hit {
+        Hit {
+            rank,
+            score: 1.0,
+            doc_key: format!("k{rank}"),
+            title: "Dienstanweisung".into(),
+            path: "da.md".into(),
+            kind: DocKind::Kommunal,
+            section: vec![format!("§ {rank} Abschnitt")],
+            text: text.into(),
+            page: Some(rank as u32),
+            page_end: None,
+            stand: None,
+            gueltig_ab: None,
+            matched: vec![],
+            coverage: 1.0,
+            dense_score: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SearchResult {
     pub terms: Vec<QueryTerm>,
