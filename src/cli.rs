@@ -107,6 +107,9 @@ pub struct AskArgs {
     /// Höchstzahl erzeugter Tokens
     #[arg(long, default_value_t = 384, value_name = "N")]
     pub max_tokens: usize,
+    /// Das Modell nicht zwingen, jeden Satz mit einer Fundstelle [n] zu belegen
+    #[arg(long)]
+    pub ohne_belegpflicht: bool,
     /// Rechenkerne für das Modell (Vorgabe: alle)
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,

@@ -289,6 +289,8 @@ fn draft(
         max_tokens: args.max_tokens.max(1),
         temperature: args.temperatur.max(0.0),
         seed: args.seed,
+        cite_passages: (!args.ohne_belegpflicht).then_some(0),
+        ..model::GenOptions::default()
     };
     let style = settings.style;
     let stream = !args.json;

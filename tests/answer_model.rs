@@ -82,7 +82,36 @@ fn german_question_gets_a_drafted_answer_with_checked_citations() {
         let n = c.as_u64().unwrap() as usize;
         assert!((1..=given).contains(&n), "citation {n} not given: {draft}");
     }
-    // Either belegt, or flagged with the extractive answer beside it.
+    // The citation constraint makes every sentence cite a given passage.
+    assert_eq!(draft["belegt"], true, "{draft}");
+    assert!(
+        !draft["citations"].as_array().unwrap().is_empty(),
+        "{draft}"
+    );
+    assert!(draft["text"].as_str().unwrap().contains('['), "{draft}");
+
+    // Without it, the model writes freely: belegt, or flagged with the
+    // extractive answer beside it.
+    let r = run(
+        home.path(),
+        &[
+            "ask",
+            "--json",
+            "--modell",
+            "smollm2",
+            "--max-tokens",
+            "40",
+            "--ohne-belegpflicht",
+            "Darf ich personenbezogene Daten in einen KI-Chatbot eingeben?",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let lines = json_lines(&r.stdout);
+    let draft = lines
+        .iter()
+        .find(|l| l["type"] == "answer" && l["mode"] == "modell")
+        .unwrap_or_else(|| panic!("no model answer: {}", r.stdout));
+    assert_eq!(draft["forced_citations"], 0, "{draft}");
     if draft["belegt"] == false {
         assert!(
             lines

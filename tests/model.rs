@@ -153,6 +153,7 @@ fn smollm_generates_paris_deterministically() {
         max_tokens: 12,
         temperature: 0.8,
         seed: 7,
+        ..GenOptions::default()
     };
     let (a, _) = model.generate(&messages, &hot, &mut |_| {}).unwrap();
     let (b, _) = model.generate(&messages, &hot, &mut |_| {}).unwrap();

@@ -277,7 +277,9 @@ pub struct Draft {
     pub prompt: Prompt,
 }
 
-/// Builds the prompt, runs the model and checks the citations.
+/// Builds the prompt, runs the model and checks the citations. With
+/// `opts.cite_passages` set (to any value), generation is constrained so
+/// that every sentence cites one of the passages in the prompt.
 pub fn draft_answer(
     generator: &mut dyn Generator,
     question: &str,
@@ -296,7 +298,16 @@ pub fn draft_answer(
             opts.max_tokens,
         )
     };
-    let (raw, stats) = generator.generate(&prompt.messages, opts, on_token)?;
+    // The constraint, when asked for, covers exactly the passages given.
+    let opts = GenOptions {
+        cite_passages: opts.cite_passages.map(|_| prompt.passages.len()),
+        // A model that starts to write a fence or a new question has left its answer.
+        stop_texts: ["<fundstelle", "</fundstelle", "\nFrage:", "\nFundstellen:"]
+            .map(String::from)
+            .to_vec(),
+        ..opts.clone()
+    };
+    let (raw, stats) = generator.generate(&prompt.messages, &opts, on_token)?;
     let checked = check_citations(&raw, prompt.passages.len());
     Ok(Draft {
         checked,

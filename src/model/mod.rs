@@ -1,6 +1,7 @@
 //! Local GGUF LLM runtime (llama / qwen2 / qwen3 families) on candle-core's GGUF reader and
 //! Q8_0 kernels, with a GGUF-metadata tokenizer and minijinja chat templates.
 
+mod cite;
 mod kernels;
 mod template;
 mod tokenizer;
@@ -83,6 +84,69 @@ pub struct GenOptions {
     pub max_tokens: usize,
     pub temperature: f64,
     pub seed: u64,
+    /// Citation-constrained decoding over this many passages: every sentence
+    /// ends with a marker `[n]`, 1 ≤ n ≤ passages, whose number the model
+    /// chooses (see `cite.rs`). `None`: the model writes freely.
+    pub cite_passages: Option<usize>,
+    /// Penalty on tokens among the last `REPEAT_WINDOW` generated ones
+    /// (llama.cpp's `repeat_penalty`; 1.0 = off).
+    pub repeat_penalty: f32,
+    /// Text that ends the answer where it begins (not part of the output).
+    pub stop_texts: Vec<String>,
+}
+
+/// Generated tokens the repetition penalty looks back on.
+const REPEAT_WINDOW: usize = 64;
+
+/// A generation that repeats its last this-many tokens verbatim is in a
+/// loop and stops.
+const LOOP_TOKENS: usize = 12;
+
+/// Lowers the scores of recently generated tokens (llama.cpp semantics:
+/// positive logits are divided, negative ones multiplied).
+fn penalize_repeats(logits: &mut [f32], recent: &[u32], penalty: f32) {
+    if penalty == 1.0 {
+        return;
+    }
+    let mut seen = std::collections::HashSet::new();
+    for &id in recent.iter().rev().take(REPEAT_WINDOW) {
+        if seen.insert(id) {
+            if let Some(l) = logits.get_mut(id as usize) {
+                *l = if *l > 0.0 { *l / penalty } else { *l * penalty };
+            }
+        }
+    }
+}
+
+/// Byte offset of the first stop text in `text`.
+fn find_stop(text: &str, stops: &[String]) -> Option<usize> {
+    stops.iter().filter_map(|t| text.find(t.as_str())).min()
+}
+
+/// Length of the longest end of `text` that begins some stop text.
+fn pending_stop_prefix(text: &str, stops: &[String]) -> usize {
+    stops
+        .iter()
+        .flat_map(|t| {
+            t.char_indices()
+                .skip(1)
+                .map(move |(i, _)| &t[..i])
+                .filter(|p| text.ends_with(p))
+                .map(str::len)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// True when the last `LOOP_TOKENS` tokens already occurred as a run earlier.
+fn in_loop(ids: &[u32]) -> bool {
+    if ids.len() < 2 * LOOP_TOKENS {
+        return false;
+    }
+    let tail = &ids[ids.len() - LOOP_TOKENS..];
+    ids[..ids.len() - LOOP_TOKENS]
+        .windows(LOOP_TOKENS)
+        .any(|w| w == tail)
 }
 
 impl Default for GenOptions {
@@ -91,6 +155,9 @@ impl Default for GenOptions {
             max_tokens: 512,
             temperature: 0.0,
             seed: 42,
+            cite_passages: None,
+            repeat_penalty: 1.1,
+            stop_texts: Vec::new(),
         }
     }
 }
@@ -102,6 +169,10 @@ pub struct GenStats {
     /// Prefill time until the first token is available.
     pub prompt_secs: f64,
     pub gen_secs: f64,
+    /// Citation markers opened by the constraint rather than the model.
+    pub forced_citations: usize,
+    /// Generation stopped because the model began to repeat itself.
+    pub stopped_loop: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -706,25 +777,55 @@ impl GgufModel {
         let mut text = String::new();
         let mut stream = Utf8Stream::default();
         let mut generated = 0usize;
+        let mut guard = opts
+            .cite_passages
+            .and_then(|n| cite::CitationGuard::new(n, |t| self.tokenizer.encode_plain(t)));
+        let mut out_ids: Vec<u32> = Vec::new();
+        let mut stopped_loop = false;
+        let mut stopped_text = false;
+        let mut emitted = 0usize;
         for step in 0..max_new {
-            let next = sample(&logits, opts.temperature, &mut rng);
+            penalize_repeats(&mut logits, &out_ids, opts.repeat_penalty);
+            let mut next = sample(&logits, opts.temperature, &mut rng);
+            if let Some(g) = guard.as_mut() {
+                let bytes = self.tokenizer.token_bytes(next);
+                let is_stop = self.stop_ids.contains(&next);
+                next = g.next(next, &bytes, is_stop, |ids| {
+                    sample_among(&logits, ids, opts.temperature, &mut rng)
+                });
+                g.observe(next, &self.tokenizer.token_bytes(next));
+            }
             if self.stop_ids.contains(&next) {
                 break;
             }
             generated += 1;
+            out_ids.push(next);
             let piece = stream.push(&self.tokenizer.token_bytes(next));
-            if !piece.is_empty() {
-                on_token(&piece);
-                text.push_str(&piece);
+            text.push_str(&piece);
+            if let Some(at) = find_stop(&text, &opts.stop_texts) {
+                text.truncate(at);
+                stopped_text = true;
+                break;
+            }
+            // Hold back what may be the start of a stop text.
+            let safe = text.len() - pending_stop_prefix(&text, &opts.stop_texts);
+            if safe > emitted {
+                on_token(&text[emitted..safe]);
+                emitted = safe;
+            }
+            if in_loop(&out_ids) {
+                stopped_loop = true;
+                break;
             }
             if step + 1 < max_new {
                 logits = self.model.forward(&[next]);
             }
         }
-        let rest = stream.finish();
-        if !rest.is_empty() {
-            on_token(&rest);
-            text.push_str(&rest);
+        if !stopped_text {
+            text.push_str(&stream.finish());
+        }
+        if text.len() > emitted {
+            on_token(&text[emitted..]);
         }
         Ok((
             text,
@@ -733,6 +834,8 @@ impl GgufModel {
                 generated_tokens: generated,
                 prompt_secs,
                 gen_secs: t1.elapsed().as_secs_f64(),
+                forced_citations: guard.map_or(0, |g| g.forced),
+                stopped_loop,
             },
         ))
     }
@@ -752,6 +855,12 @@ impl SplitMix64 {
     fn next_f64(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
+}
+
+/// Samples among `ids` only (greedy at temperature 0).
+fn sample_among(logits: &[f32], ids: &[u32], temperature: f64, rng: &mut SplitMix64) -> u32 {
+    let scores: Vec<f32> = ids.iter().map(|&i| logits[i as usize]).collect();
+    ids[sample(&scores, temperature, rng) as usize]
 }
 
 fn sample(logits: &[f32], temperature: f64, rng: &mut SplitMix64) -> u32 {
@@ -785,4 +894,37 @@ fn sample(logits: &[f32], temperature: f64, rng: &mut SplitMix64) -> u32 {
         }
     }
     argmax()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_tokens_are_penalised_by_sign() {
+        let mut logits = vec![2.0, -2.0, 1.0];
+        penalize_repeats(&mut logits, &[0, 1, 0], 2.0);
+        assert_eq!(logits, vec![1.0, -4.0, 1.0]);
+    }
+
+    #[test]
+    fn stop_texts_cut_the_answer_and_hold_back_their_beginnings() {
+        let stops = vec!["<fundstelle".to_string(), "\nFrage:".to_string()];
+        assert_eq!(find_stop("Antwort [1].\n<fundstelle nr", &stops), Some(13));
+        assert_eq!(find_stop("Antwort [1].", &stops), None);
+        assert_eq!(pending_stop_prefix("Antwort [1].\n<fund", &stops), 5);
+        assert_eq!(pending_stop_prefix("Antwort [1].\n", &stops), 1);
+        assert_eq!(pending_stop_prefix("Antwort [1].", &stops), 0);
+    }
+
+    #[test]
+    fn a_repeated_run_is_a_loop() {
+        let run: Vec<u32> = (0..LOOP_TOKENS as u32).collect();
+        let mut ids = vec![99, 98];
+        ids.extend(&run);
+        assert!(!in_loop(&ids));
+        ids.push(7);
+        ids.extend(&run);
+        assert!(in_loop(&ids));
+    }
 }

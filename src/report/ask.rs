@@ -276,6 +276,19 @@ pub fn render_draft_check(draft: &Draft, hits: &[&Hit], style: Style) -> String 
         )));
         out.push('\n');
     }
+    if draft.stats.stopped_loop {
+        out.push_str(&style.dim(
+            "Hinweis: Das Modell begann sich zu wiederholen; die Antwort wurde dort abgebrochen.",
+        ));
+        out.push('\n');
+    }
+    if draft.stats.forced_citations > 0 {
+        out.push_str(&style.dim(&format!(
+            "Hinweis: {} Verweis(e) hat die Belegpflicht beim Generieren eingefügt; die Nummer wählte das Modell unter den gegebenen Fundstellen. Ob die Fundstelle die Aussage trägt, bitte selbst prüfen.",
+            draft.stats.forced_citations
+        )));
+        out.push('\n');
+    }
     if !c.citations.is_empty() {
         out.push_str(&style.bold("Belegt durch:"));
         out.push('\n');
@@ -306,6 +319,8 @@ pub fn draft_json(draft: &Draft) -> Value {
         "citations": draft.checked.citations,
         "invalid_citations": draft.checked.invalid,
         "uncited_sentences": draft.checked.uncited_sentences,
+        "forced_citations": s.forced_citations,
+        "stopped_loop": s.stopped_loop,
         "belegt": draft.checked.is_grounded(),
         "passages_given": draft.prompt.passages.iter().map(|p| json!({"rank": p.rank, "trimmed": p.trimmed})).collect::<Vec<_>>(),
         "prompt_tokens": s.prompt_tokens,
