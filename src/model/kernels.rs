@@ -17,6 +17,25 @@ pub(crate) struct Q8Rows {
 }
 
 impl Q8Rows {
+    /// From raw GGUF Q8_0 blocks (34 bytes each: f16 d, 32 signed bytes): the same layout,
+    /// taken over without a round trip through f32.
+    pub fn from_gguf_q8_0(raw: &[u8], cols: usize) -> Option<Self> {
+        if !raw.len().is_multiple_of(34) || !cols.is_multiple_of(QK) {
+            return None;
+        }
+        let n_blocks = raw.len() / 34;
+        let mut q = Self {
+            cols,
+            d: Vec::with_capacity(n_blocks),
+            qs: Vec::with_capacity(n_blocks * QK),
+        };
+        for blk in raw.chunks_exact(34) {
+            q.d.push(half::f16::from_le_bytes([blk[0], blk[1]]).to_f32());
+            q.qs.extend(blk[2..34].iter().map(|b| *b as i8));
+        }
+        Some(q)
+    }
+
     #[cfg(test)]
     pub fn rows(&self) -> usize {
         self.d.len() / (self.cols / QK).max(1)
@@ -492,6 +511,24 @@ unsafe fn dot4_avx2(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn q8_0_blocks_are_taken_over_exactly() {
+        // Two blocks: scale 0.5 with values -3..29, scale 2.0 with values 0..32 negated.
+        let mut raw = Vec::new();
+        for (d, f) in [(0.5f32, 1i32), (2.0, -1)] {
+            raw.extend(half::f16::from_f32(d).to_le_bytes());
+            raw.extend((0..32).map(|j| ((j - 3) * f) as i8 as u8));
+        }
+        let w = Q8Rows::from_gguf_q8_0(&raw, 64).unwrap();
+        let mut row = vec![0f32; 64];
+        w.row_f32(0, &mut row);
+        assert_eq!(row[0], -1.5);
+        assert_eq!(row[31], 14.0);
+        assert_eq!(row[32], 6.0);
+        assert_eq!(row[63], -56.0);
+        assert!(Q8Rows::from_gguf_q8_0(&raw[..33], 64).is_none());
+    }
 
     #[test]
     fn dot_keys4_avx2_matches_scalar() {

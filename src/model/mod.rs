@@ -445,9 +445,12 @@ impl Loader<'_> {
         rows: usize,
         cols: usize,
     ) -> Result<Option<QMat>, ModelError> {
-        // Q4_1 weights are kept as they are (own AVX2 kernel, half the bytes of 8-bit).
+        // Q4_1 weights are kept as they are (own AVX2 kernel, half the bytes of 8-bit), and
+        // Q8_0 weights are our 8-bit layout already.
+        use candle_core::quantized::GgmlDType;
         if let Some(info) = self.g.content.tensor_infos.get(name) {
-            if info.ggml_dtype == candle_core::quantized::GgmlDType::Q4_1
+            let dtype = info.ggml_dtype;
+            if matches!(dtype, GgmlDType::Q4_1 | GgmlDType::Q8_0)
                 && info.shape.dims() == [rows, cols]
                 && cols.is_multiple_of(QK)
             {
@@ -459,8 +462,12 @@ impl Loader<'_> {
                 let raw = qt
                     .data()
                     .map_err(|e| corrupt(self.path, format!("Tensor „{name}“: {e}")))?;
-                if let Some(q) = kernels::Q4Rows::from_gguf_q4_1(&raw, cols) {
-                    return Ok(Some(QMat::from_q4(rows, cols, q)));
+                if dtype == GgmlDType::Q4_1 {
+                    if let Some(q) = kernels::Q4Rows::from_gguf_q4_1(&raw, cols) {
+                        return Ok(Some(QMat::from_q4(rows, cols, q)));
+                    }
+                } else if let Some(q) = kernels::Q8Rows::from_gguf_q8_0(&raw, cols) {
+                    return Ok(Some(QMat::from_q8(rows, cols, q)));
                 }
             }
         }

@@ -34,6 +34,14 @@ impl QMat {
         }
     }
 
+    pub fn from_q8(rows: usize, cols: usize, q: Q8Rows) -> Self {
+        Self {
+            rows,
+            cols,
+            q: WData::Q8(q),
+        }
+    }
+
     pub fn from_q4(rows: usize, cols: usize, q: Q4Rows) -> Self {
         Self {
             rows,
