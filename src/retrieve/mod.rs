@@ -7,7 +7,7 @@ pub mod pool;
 
 use std::collections::{HashMap, HashSet};
 
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term};
 
@@ -30,6 +30,9 @@ pub struct Ranking {
     pub hints_boost: f32,
     /// Weight of a compound part relative to a whole word.
     pub part_weight: f32,
+    /// Boost of two neighbouring question words found near each other
+    /// (sloppy phrase of a word pair in the combined field); 0 = off.
+    pub pair_boost: f32,
 }
 
 impl Default for Ranking {
@@ -41,6 +44,7 @@ impl Default for Ranking {
             title_boost: 0.25,
             hints_boost: 1.0,
             part_weight: 0.5,
+            pair_boost: 0.0,
         }
     }
 }
@@ -64,9 +68,10 @@ impl Ranking {
                 "title" => r.title_boost = v,
                 "hints" => r.hints_boost = v,
                 "part" => r.part_weight = v,
+                "pair" => r.pair_boost = v,
                 other => {
                     return Err(format!(
-                    "unbekannter Parameter `{other}` (möglich: all, body, section, title, hints, part)"
+                    "unbekannter Parameter `{other}` (möglich: all, body, section, title, hints, part, pair)"
                 ))
                 }
             }
@@ -541,8 +546,36 @@ fn build_query(store: &Store, terms: &[QueryTerm], request: &SearchRequest) -> B
             ));
         }
     }
+    if r.pair_boost > 0.0 {
+        let words: Vec<(usize, String)> = store
+            .analyzer
+            .analyze(request.question)
+            .into_iter()
+            .filter(|t| !t.is_part)
+            .map(|t| (t.position, t.text))
+            .collect();
+        let mut seen = HashSet::new();
+        for w in words.windows(2) {
+            let (a, b) = (&w[0].1, &w[1].1);
+            if a == b || !seen.insert((a.clone(), b.clone())) {
+                continue;
+            }
+            let mut pq = PhraseQuery::new(vec![
+                Term::from_field_text(f.all, a),
+                Term::from_field_text(f.all, b),
+            ]);
+            pq.set_slop(PAIR_SLOP);
+            should.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(pq), r.pair_boost)),
+            ));
+        }
+    }
     Box::new(BooleanQuery::new(should))
 }
+
+/// Words allowed between the two words of a pair (stop words leave gaps).
+const PAIR_SLOP: u32 = 3;
 
 fn load_hit(
     store: &Store,
