@@ -782,7 +782,10 @@ mod tests {
             // A capitalised "Das" after a dash starts a main clause.
             ("Kundenservice – Das geht nicht", Verboten),
             ("Kundenservice – Das geht", Erlaubt),
-            ("Für Bescheide würde ich das Ding eher nicht nehmen.", Empfohlen),
+            (
+                "Für Bescheide würde ich das Ding eher nicht nehmen.",
+                Empfohlen,
+            ),
             ("Echte Namen lassen wir nach Möglichkeit weg.", Empfohlen),
         ]);
     }
