@@ -323,8 +323,11 @@ fn classify(tokens: &[Token], range: Range<usize>, index: usize, g: &Grammar) ->
             .iter()
             .any(|p| phrase_at(p, tokens, i, range.end).is_some())
     });
+    // A capitalised "Das" after a colon or dash opens a main clause
+    // ("Kundenservice – Das geht nicht"); relative pronouns are lower case.
+    let capital_first = words.first().is_some_and(|&i| tokens[i].capital);
     let relative = index > 0
-        && (g.relatives.contains(first)
+        && ((g.relatives.contains(first) && !capital_first)
             || (g.prepositions.contains(first)
                 && (g.relatives.contains(second) || second.starts_with("welch"))));
     let kind = if subordinator || relative {
@@ -769,6 +772,21 @@ mod tests {
                 "Ob ein Hinweis aufgenommen wird, entscheidet die Sachbearbeitung nach eigenem Ermessen.",
                 Freigestellt,
             ),
+        ]);
+    }
+
+    #[test]
+    fn colloquial_permissions_and_advice() {
+        use Stance::*;
+        check(&[
+            // A capitalised "Das" after a dash starts a main clause.
+            ("Kundenservice – Das geht nicht", Verboten),
+            ("Kundenservice – Das geht", Erlaubt),
+            (
+                "Für Bescheide würde ich das Ding eher nicht nehmen.",
+                Empfohlen,
+            ),
+            ("Echte Namen lassen wir nach Möglichkeit weg.", Empfohlen),
         ]);
     }
 

@@ -188,8 +188,18 @@ impl Builder {
         self.paragraph += 1;
         for (k, cell) in cells.iter().enumerate().skip(1) {
             let column = header.get(k).map(String::as_str).filter(|h| is_label(h));
-            let lead = [cells[0], column.unwrap_or("")]
-                .into_iter()
+            // A bare answer ("ja", "nein", "**nie**") takes the whole row
+            // before it: "vertraulich / VS-NfD | nichtöffentliche
+            // Ratsvorlagen … | nein" forbids the examples, not only the label.
+            let row = if is_bare_answer(cell) {
+                &cells[..k]
+            } else {
+                &cells[..1]
+            };
+            let lead = row
+                .iter()
+                .copied()
+                .chain(column)
                 .filter(|t| !t.is_empty())
                 .collect::<Vec<_>>()
                 .join(" – ");
@@ -323,6 +333,17 @@ fn split_enumeration(sentence: &str) -> Option<(&str, Vec<&str>)> {
 
 /// A column heading short enough to label its cells ("Nicht erlaubt",
 /// "Zulässige Datenarten"), not a first row of content.
+/// A cell that only answers for its row: "ja", "nein", "**nie**", "✅".
+fn is_bare_answer(cell: &str) -> bool {
+    let word = cell
+        .trim_matches(|c: char| c.is_whitespace() || matches!(c, '*' | '_' | '.' | '!'))
+        .to_lowercase();
+    matches!(
+        word.as_str(),
+        "ja" | "nein" | "nie" | "niemals" | "immer" | "x" | "✓" | "✗" | "✅" | "❌"
+    )
+}
+
 fn is_label(cell: &str) -> bool {
     let words = cell.split_whitespace().count();
     (1..=4).contains(&words) && !cell.contains(['.', ';', ',', '?', '!'])
@@ -407,6 +428,23 @@ mod tests {
         assert_eq!(lead.text, "Entwürfe – Unzulässig");
         assert_eq!(lead.kind, LeadKind::Cell);
         assert!(u[6].lead.is_none());
+    }
+
+    #[test]
+    fn bare_answer_cells_are_led_by_the_whole_row() {
+        let doc = read_markdown(
+            "| Datenklasse | Beispiele | Chat |\n|---|---|---|\n| vertraulich | nichtöffentliche Ratsvorlagen | **nein** |\n| intern | Vermerke | nur intern |\n",
+        );
+        let u = units(&doc);
+        let lead = |text: &str| {
+            let unit = u.iter().find(|u| u.text.contains(text)).unwrap();
+            unit.lead.as_ref().unwrap().text.clone()
+        };
+        assert_eq!(
+            lead("nein"),
+            "vertraulich – nichtöffentliche Ratsvorlagen – Chat"
+        );
+        assert_eq!(lead("nur intern"), "intern – Chat");
     }
 
     #[test]
