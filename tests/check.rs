@@ -211,10 +211,20 @@ fn eval_meets_the_targets_on_the_labelled_drafts() {
 /// blind5/f1 defines "anonymised" as names replaced while file numbers and
 /// birth dates stay: seeing that this is still personal data takes
 /// reasoning that the cue catalogue does not do.
-const KNOWN_MISSES: &[(&str, &str)] = &[(
-    "entwuerfe-blind5",
-    "f1-landkreis-trenkwald-da-it-abschnitt7.md",
-)];
+/// blind11/05 permits uploading whole licensed books "ohne dass es einer
+/// Rücksprache mit dem Verlag oder eines Blicks in die Lizenzbedingungen
+/// bedarf": the need verb inside "ohne dass" outweighs the main clause's
+/// "kann", so the sentence reads as a duty, not a permission.
+const KNOWN_MISSES: &[(&str, &str)] = &[
+    (
+        "entwuerfe-blind5",
+        "f1-landkreis-trenkwald-da-it-abschnitt7.md",
+    ),
+    (
+        "entwuerfe-blind11",
+        "05-dienstanweisung-stadt-oberfelden.md",
+    ),
+];
 
 /// The earlier blind sets, measured blind once and tuned on since (their
 /// first figures are in docs/check.md): they guard against regressions.
@@ -232,10 +242,11 @@ fn the_seen_blind_sets_keep_their_accuracy_and_contradictions() {
         "entwuerfe-blind8",
         "entwuerfe-blind9",
         "entwuerfe-blind10",
+        "entwuerfe-blind11",
     ] {
         let report = eval_report(home.path(), &repo(&format!("tests/data/{set}/labels.toml")));
         let accuracy = report["accuracy"].as_f64().unwrap();
-        // A floor below the figures in docs/check.md (0.927 to 0.988), so
+        // A floor below the figures in docs/check.md (0.906 to 0.988), so
         // that a change that costs a seen set several verdicts fails.
         assert!(accuracy >= 0.8, "{set}: {accuracy}");
         let planted = report["planted"].as_array().unwrap();

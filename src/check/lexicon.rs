@@ -154,10 +154,15 @@ impl Lexicon {
                             .flatten()
                             .map(move |toks| Hit {
                                 cue,
-                                negated: toks.iter().zip(&self.cues[cue].words).all(|(&t, &p)| {
-                                    negated.get(t).copied().unwrap_or(false)
-                                        || negated_forms.contains(&(p, t))
-                                }),
+                                // In the scope of "ohne" as a whole, or through a word
+                                // that says its opposite ("unverbindlich", "ungeprüft").
+                                negated: toks
+                                    .iter()
+                                    .all(|&t| negated.get(t).copied().unwrap_or(false))
+                                    || toks
+                                        .iter()
+                                        .zip(&self.cues[cue].words)
+                                        .any(|(&t, &p)| negated_forms.contains(&(p, t))),
                                 tokens: toks.clone(),
                             })
                     })
