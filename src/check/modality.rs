@@ -711,6 +711,8 @@ mod tests {
             ("Private Accounts sind ein No-Go.", Verboten),
             ("Sprachmodelle dürfen nur für Entwürfe genutzt werden.", Eingeschraenkt),
             ("Niemand darf ein Ergebnis ohne Prüfung übernehmen.", Verboten),
+            // The need verb of an "ohne dass" clause does not make the sentence a duty.
+            ("Fachbücher können vollständig hochgeladen werden, ohne dass es einer Rücksprache mit dem Verlag bedarf.", Erlaubt),
             ("Nichtöffentliches bleibt draußen: nichts aus der Sitzung, keine Vermerke.", Verboten),
         ]);
     }
