@@ -188,6 +188,10 @@ pub struct CheckedAnswer {
     pub invalid: Vec<usize>,
     /// Sentences without any valid citation.
     pub uncited_sentences: usize,
+    /// Cited sentences that share no content word with any passage they
+    /// cite: the marker is there, the support is doubtful. Filled in by
+    /// [`check_support`].
+    pub unsupported_sentences: usize,
     /// The model said the passages hold no answer.
     pub no_basis: bool,
 }
@@ -262,8 +266,40 @@ pub fn check_citations(answer: &str, given: usize) -> CheckedAnswer {
         citations,
         invalid,
         uncited_sentences,
+        unsupported_sentences: 0,
         no_basis,
     }
+}
+
+/// Content words of a text as 5-letter prefixes (a crude German stem:
+/// "Kennzeichnung" and "kennzeichnen" meet), words of five letters or more.
+fn word_stems(text: &str) -> std::collections::HashSet<String> {
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 5)
+        .map(|w| w.to_lowercase().chars().take(5).collect())
+        .collect()
+}
+
+/// Counts the cited sentences of `answer.text` none of whose content words
+/// occurs in a passage they cite (`passages[n - 1]` for marker `[n]`).
+pub fn check_support(answer: &mut CheckedAnswer, passages: &[&str]) {
+    let stems: Vec<_> = passages.iter().map(|p| word_stems(p)).collect();
+    answer.unsupported_sentences = sentences(&answer.text)
+        .iter()
+        .filter(|s| {
+            let cited: Vec<usize> = markers(s).into_iter().flat_map(|(_, _, n)| n).collect();
+            if cited.is_empty() {
+                return false;
+            }
+            let mut words = word_stems(s);
+            words.retain(|w| !w.starts_with("fundst"));
+            !cited.iter().any(|n| {
+                stems
+                    .get(n - 1)
+                    .is_some_and(|p| words.iter().any(|w| p.contains(w)))
+            })
+        })
+        .count();
 }
 
 /// A drafted answer with its statistics.
@@ -308,7 +344,9 @@ pub fn draft_answer(
         ..opts.clone()
     };
     let (raw, stats) = generator.generate(&prompt.messages, &opts, on_token)?;
-    let checked = check_citations(&raw, prompt.passages.len());
+    let mut checked = check_citations(&raw, prompt.passages.len());
+    let texts: Vec<&str> = prompt.passages.iter().map(|p| p.text.as_str()).collect();
+    check_support(&mut checked, &texts);
     Ok(Draft {
         checked,
         raw,
@@ -344,6 +382,20 @@ mod tests {
         assert_eq!(c.invalid, vec![7, 9]);
         assert_eq!(c.uncited_sentences, 1);
         assert!(c.is_grounded());
+    }
+
+    #[test]
+    fn a_citation_whose_passage_shares_no_word_is_counted() {
+        let passages = [
+            "Personenbezogene Daten dürfen nur in freigegebene Werkzeuge eingegeben werden.",
+            "Die Kennzeichnung gegenüber Bürgerinnen und Bürgern ist Pflicht.",
+        ];
+        let mut c = check_citations(
+            "Personenbezogene Angaben nur in freigegebene Werkzeuge [1]. Der Mond besteht aus Käse [2]. Texte für Bürger kennzeichnen [2].",
+            2,
+        );
+        check_support(&mut c, &passages);
+        assert_eq!(c.unsupported_sentences, 1, "{c:?}");
     }
 
     #[test]

@@ -276,6 +276,13 @@ pub fn render_draft_check(draft: &Draft, hits: &[&Hit], style: Style) -> String 
         )));
         out.push('\n');
     }
+    if c.unsupported_sentences > 0 {
+        out.push_str(&style.warn(&format!(
+            "Hinweis: {} belegte(r) Satz/Sätze teilt kein einziges Wort mit der genannten Fundstelle – Beleg fraglich.",
+            c.unsupported_sentences
+        )));
+        out.push('\n');
+    }
     if draft.stats.stopped_loop {
         out.push_str(&style.dim(
             "Hinweis: Das Modell begann sich zu wiederholen; die Antwort wurde dort abgebrochen.",
@@ -319,6 +326,7 @@ pub fn draft_json(draft: &Draft) -> Value {
         "citations": draft.checked.citations,
         "invalid_citations": draft.checked.invalid,
         "uncited_sentences": draft.checked.uncited_sentences,
+        "unsupported_sentences": draft.checked.unsupported_sentences,
         "forced_citations": s.forced_citations,
         "stopped_loop": s.stopped_loop,
         "belegt": draft.checked.is_grounded(),
