@@ -8,6 +8,8 @@ mod common;
 
 use std::path::Path;
 
+use serde_json::Value;
+
 use common::{json_lines, models_dir, run_env, Run};
 
 fn require_models() {
@@ -41,29 +43,29 @@ fn run(home: &Path, args: &[&str]) -> Run {
     run_env(home, args, &[("LEITPLANKE_MODELS", gen_only.as_os_str())])
 }
 
+/// `ask --json --modell smollm2 EXTRA… QUESTION` on the README question:
+/// all JSON lines and the model's answer among them.
+fn json_draft(home: &Path, extra: &[&str]) -> (Vec<Value>, Value) {
+    let mut args = vec!["ask", "--json", "--modell", "smollm2"];
+    args.extend(extra);
+    args.push("Darf ich personenbezogene Daten in einen KI-Chatbot eingeben?");
+    let r = run(home, &args);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let lines = json_lines(&r.stdout);
+    let draft = lines
+        .iter()
+        .find(|l| l["type"] == "answer" && l["mode"] == "modell")
+        .cloned()
+        .unwrap_or_else(|| panic!("no model answer: {}", r.stdout));
+    (lines, draft)
+}
+
 #[test]
 fn german_question_gets_a_drafted_answer_with_checked_citations() {
     require_models();
     let home = tempfile::tempdir().unwrap();
-    let r = run(
-        home.path(),
-        &[
-            "ask",
-            "--json",
-            "--modell",
-            "smollm2",
-            "--max-tokens",
-            "80",
-            "Darf ich personenbezogene Daten in einen KI-Chatbot eingeben?",
-        ],
-    );
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    let lines = json_lines(&r.stdout);
+    let (lines, draft) = json_draft(home.path(), &["--max-tokens", "80"]);
     let hits = lines.iter().filter(|l| l["type"] == "hit").count();
-    let draft = lines
-        .iter()
-        .find(|l| l["type"] == "answer" && l["mode"] == "modell")
-        .unwrap_or_else(|| panic!("no model answer: {}", r.stdout));
     assert!(
         draft["model"]
             .as_str()
@@ -92,33 +94,14 @@ fn german_question_gets_a_drafted_answer_with_checked_citations() {
 
     // Without it, the model writes freely: belegt, or flagged with the
     // extractive answer beside it.
-    let r = run(
-        home.path(),
-        &[
-            "ask",
-            "--json",
-            "--modell",
-            "smollm2",
-            "--max-tokens",
-            "40",
-            "--ohne-belegpflicht",
-            "Darf ich personenbezogene Daten in einen KI-Chatbot eingeben?",
-        ],
-    );
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    let lines = json_lines(&r.stdout);
-    let draft = lines
-        .iter()
-        .find(|l| l["type"] == "answer" && l["mode"] == "modell")
-        .unwrap_or_else(|| panic!("no model answer: {}", r.stdout));
+    let (lines, draft) = json_draft(home.path(), &["--max-tokens", "40", "--ohne-belegpflicht"]);
     assert_eq!(draft["forced_citations"], 0, "{draft}");
     if draft["belegt"] == false {
         assert!(
             lines
                 .iter()
                 .any(|l| l["type"] == "answer" && l["mode"] == "extraktiv"),
-            "{}",
-            r.stdout
+            "{lines:?}"
         );
     }
 }

@@ -331,8 +331,6 @@ fn split_enumeration(sentence: &str) -> Option<(&str, Vec<&str>)> {
     Some((intro, items))
 }
 
-/// A column heading short enough to label its cells ("Nicht erlaubt",
-/// "Zulässige Datenarten"), not a first row of content.
 /// A cell that only answers for its row: "ja", "nein", "**nie**", "✅".
 fn is_bare_answer(cell: &str) -> bool {
     let word = cell
@@ -344,6 +342,8 @@ fn is_bare_answer(cell: &str) -> bool {
     )
 }
 
+/// A column heading short enough to label its cells ("Nicht erlaubt",
+/// "Zulässige Datenarten"), not a first row of content.
 fn is_label(cell: &str) -> bool {
     let words = cell.split_whitespace().count();
     (1..=4).contains(&words) && !cell.contains(['.', ';', ',', '?', '!'])

@@ -745,19 +745,22 @@ impl GgufModel {
             penalize_repeats(&mut logits, &out_ids, opts.repeat_penalty);
             let mut next = sample(&logits, opts.temperature, &mut rng);
             if let Some(g) = guard.as_mut() {
-                let bytes = self.tokenizer.token_bytes(next);
+                let wanted = self.tokenizer.token_bytes(next);
                 let is_stop = self.stop_ids.contains(&next);
-                next = g.next(next, &bytes, is_stop, |ids| {
+                next = g.next(next, &wanted, is_stop, |ids| {
                     sample_among(&logits, ids, opts.temperature, &mut rng)
                 });
-                g.observe(next, &self.tokenizer.token_bytes(next));
             }
             if self.stop_ids.contains(&next) {
                 break;
             }
+            let bytes = self.tokenizer.token_bytes(next);
+            if let Some(g) = guard.as_mut() {
+                g.observe(next, &bytes);
+            }
             generated += 1;
             out_ids.push(next);
-            let piece = stream.push(&self.tokenizer.token_bytes(next));
+            let piece = stream.push(&bytes);
             text.push_str(&piece);
             if let Some(at) = find_stop(&text, &opts.stop_texts) {
                 text.truncate(at);
