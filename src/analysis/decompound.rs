@@ -13,12 +13,20 @@ use super::fold::fold_word;
 use super::tokenize::{raw_tokens, RawTokenKind};
 
 const LINKERS: [&str; 6] = ["s", "es", "n", "en", "e", "er"];
+/// Shortest head split off an unknown compound, and shortest rest before it.
+const HEAD_MIN: usize = 7;
+const MODIFIER_MIN: usize = 4;
 const ENDINGS: [&str; 8] = ["", "e", "en", "n", "s", "es", "er", "ern"];
 
 #[derive(Debug, Clone, Default)]
 pub struct Decompounder {
     words: HashSet<String>,
     min_part_len: usize,
+    /// Split off a known last part when the rest is unknown.
+    heads: bool,
+    /// Words that make no first part of a head split (`nicht` in
+    /// `nichtöffentlich` negates its head).
+    stop_words: HashSet<String>,
 }
 
 impl Decompounder {
@@ -59,7 +67,16 @@ impl Decompounder {
         Decompounder {
             words,
             min_part_len: min_part_len.max(3),
+            heads: false,
+            stop_words: stop_words.clone(),
         }
+    }
+
+    /// Also splits off the head (last part) of a compound whose first part
+    /// is no dictionary word: `Verlängerungsbescheid` → `bescheid`.
+    pub fn with_heads(mut self, heads: bool) -> Self {
+        self.heads = heads;
+        self
     }
 
     pub fn len(&self) -> usize {
@@ -85,7 +102,10 @@ impl Decompounder {
         if word.len() < 2 * self.min_part_len.min(4) + 1 {
             return;
         }
-        let Some(parts) = self.best_split(word) else {
+        let Some(parts) = self
+            .best_split(word)
+            .or_else(|| self.heads.then(|| self.head(word)).flatten())
+        else {
             return;
         };
         for part in &parts {
@@ -96,6 +116,25 @@ impl Decompounder {
         for part in parts {
             self.split_into(&part, out, depth + 1);
         }
+    }
+
+    /// The longest dictionary word of at least [`HEAD_MIN`] letters that
+    /// ends `word` (before an inflection ending), when at least
+    /// [`MODIFIER_MIN`] letters stand before it.
+    fn head(&self, word: &str) -> Option<Vec<String>> {
+        for ending in ENDINGS {
+            let Some(stem) = word.strip_suffix(ending) else {
+                continue;
+            };
+            let n = stem.len();
+            for start in MODIFIER_MIN..n.saturating_sub(HEAD_MIN - 1) {
+                let head = &stem[start..];
+                if self.is_part(head) && !self.stop_words.contains(&stem[..start]) {
+                    return Some(vec![head.to_string()]);
+                }
+            }
+        }
+        None
     }
 
     fn is_part(&self, s: &str) -> bool {
@@ -174,6 +213,21 @@ mod tests {
         assert!(d.split("verwaltung").is_empty());
         assert!(d.split("datenbank").is_empty());
         assert!(d.split("daten").is_empty());
+    }
+
+    #[test]
+    fn head_split_takes_a_known_last_part() {
+        let stop: HashSet<String> = ["nicht".to_string()].into();
+        let d = Decompounder::build(["bescheid werken offentlich"], "", &stop, 4).with_heads(true);
+        // "verlangerung" is no dictionary word: only the head is split off.
+        assert_eq!(d.split("verlangerungsbescheid"), ["bescheid"]);
+        assert_eq!(d.split("gebuhrenbescheide"), ["bescheid"]);
+        // Heads shorter than seven letters and stop-word modifiers stay whole.
+        assert!(d.split("laufwerken").is_empty());
+        assert!(d.split("nichtoffentlich").is_empty());
+        // Without the option nothing changes.
+        let plain = Decompounder::build(["bescheid"], "", &stop, 4);
+        assert!(plain.split("verlangerungsbescheid").is_empty());
     }
 
     #[test]

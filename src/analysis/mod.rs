@@ -42,6 +42,8 @@ pub struct AnalyzerOptions {
     pub decompound: bool,
     /// Shortest compound part taken from the corpus vocabulary.
     pub min_part_len: usize,
+    /// Split off a known head of a compound with an unknown first part.
+    pub heads: bool,
 }
 
 impl Default for AnalyzerOptions {
@@ -51,6 +53,7 @@ impl Default for AnalyzerOptions {
             stop_words: true,
             decompound: true,
             min_part_len: 4,
+            heads: true,
         }
     }
 }
@@ -136,6 +139,7 @@ impl Analyzer {
                 &stop_words,
                 options.min_part_len,
             )
+            .with_heads(options.heads)
         } else {
             Decompounder::empty()
         };
@@ -177,12 +181,13 @@ impl Analyzer {
     pub fn fingerprint(&self) -> String {
         let o = self.inner.options;
         format!(
-            "v1-s{}-w{}-d{}-m{}-n{}",
+            "v1-s{}-w{}-d{}-m{}-n{}{}",
             o.stem as u8,
             o.stop_words as u8,
             o.decompound as u8,
             o.min_part_len,
-            self.inner.decompounder.len()
+            self.inner.decompounder.len(),
+            if o.heads { "-k1" } else { "" }
         )
     }
 

@@ -286,6 +286,7 @@ impl AnalysisVariant {
                 "stem" => v.options.stem = flag()?,
                 "stop" => v.options.stop_words = flag()?,
                 "decompound" => v.options.decompound = flag()?,
+                "koepfe" => v.options.heads = flag()?,
                 "min_part_len" => {
                     v.options.min_part_len = value
                         .trim()
@@ -301,7 +302,7 @@ impl AnalysisVariant {
                 }
                 other => {
                     return Err(format!(
-                        "unbekannter Schritt `{other}` (möglich: stem, stop, decompound, min_part_len, vokabular)"
+                        "unbekannter Schritt `{other}` (möglich: stem, stop, decompound, koepfe, min_part_len, vokabular)"
                     ))
                 }
             }
