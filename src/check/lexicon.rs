@@ -4,7 +4,8 @@
 //! words that must all occur close together in a sentence. Each word is
 //! compared by the index's German analysis: by stem (also against compound
 //! parts unless written `=Wort`), by folded prefix (`prüf*`), or by a
-//! built-in shape (`@datum`, `@email`). Words joined by `_` must follow each
+//! built-in shape (`@datum`, `@email`, `@werkzeugname`: the name a draft
+//! gives its tool, see [`super::units::tool_names`]). Words joined by `_` must follow each
 //! other in order (`in_Kraft`).
 
 use std::collections::{HashMap, HashSet};
@@ -24,6 +25,7 @@ enum WordPattern {
     Prefix { prefix: String, whole: bool },
     Date,
     Email,
+    ToolName,
 }
 
 #[derive(Debug, Clone)]
@@ -116,7 +118,9 @@ impl Lexicon {
                 self.by_stem.entry(stem.clone()).or_default().push(id)
             }
             WordPattern::Prefix { .. } => self.prefixes.push(id),
-            WordPattern::Date | WordPattern::Email => self.builtins.push(id),
+            WordPattern::Date | WordPattern::Email | WordPattern::ToolName => {
+                self.builtins.push(id)
+            }
         }
         self.patterns.push(pattern.clone());
         self.pattern_ids.insert(pattern, id);
@@ -293,6 +297,7 @@ fn builtin_matches(pattern: &WordPattern, t: &Token, text: &str) -> bool {
     match pattern {
         WordPattern::Date => t.kind == RawTokenKind::Number && is_numeric_date(&t.text),
         WordPattern::Email => text[..t.from].ends_with('@') || text[t.to..].starts_with('@'),
+        WordPattern::ToolName => t.tool_name,
         _ => false,
     }
 }
@@ -318,6 +323,7 @@ fn compile_words(analyzer: &Analyzer, cue: &str) -> Vec<WordPattern> {
         let builtin = match word {
             "@datum" => Some(WordPattern::Date),
             "@email" => Some(WordPattern::Email),
+            "@werkzeugname" => Some(WordPattern::ToolName),
             _ => None,
         };
         match builtin {

@@ -179,6 +179,8 @@ impl<'a> Checker<'a> {
     /// Judges every topic of the catalogue for one read document.
     pub fn check_document(&mut self, path: &Path, doc: &Document) -> DraftReport {
         let units = units::units(doc);
+        self.tokenizer
+            .set_tool_names(units::tool_names(units::title(doc).as_deref(), &units));
         let analysed = verdict::analyse_units(&units, self.catalogue, &mut self.tokenizer);
         let findings = self
             .catalogue
@@ -206,6 +208,8 @@ impl<'a> Checker<'a> {
     /// tuning a catalogue (`leitplanke check --erklaeren`).
     pub fn explain_document(&mut self, doc: &Document) -> Vec<String> {
         let units = units::units(doc);
+        self.tokenizer
+            .set_tool_names(units::tool_names(units::title(doc).as_deref(), &units));
         let analysed = verdict::analyse_units(&units, self.catalogue, &mut self.tokenizer);
         units
             .iter()

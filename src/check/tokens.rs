@@ -5,7 +5,7 @@
 //! need: the `zu` infinitive inside separable verbs (`einzugeben` →
 //! `eingeben`) and separated verb particles (`Geben Sie … ein` → `eingeben`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::analysis::{fold_word, raw_tokens, Analyzer, RawTokenKind};
@@ -36,6 +36,8 @@ pub(crate) struct Token {
     pub zu_infix: bool,
     /// The repaired form is negated: `ungeprüft` is `geprüft` under "nicht".
     pub alt_negated: bool,
+    /// The draft's name for its tool (`StadtAssist`, see [`Tokenizer::set_tool_names`]).
+    pub tool_name: bool,
 }
 
 #[derive(Debug)]
@@ -49,6 +51,8 @@ struct WordInfo {
 pub(crate) struct Tokenizer {
     analyzer: Analyzer,
     cache: HashMap<String, Arc<WordInfo>>,
+    /// Words the current draft uses as the name of its tool.
+    tool_names: HashSet<String>,
 }
 
 const SEGMENT_BREAKS: &[char] = &[',', ';', ':', '(', ')', '|', '–', '—', '[', ']'];
@@ -58,7 +62,14 @@ impl Tokenizer {
         Tokenizer {
             analyzer,
             cache: HashMap::new(),
+            tool_names: HashSet::new(),
         }
+    }
+
+    /// Sets the words the draft at hand uses as its tool's name; their
+    /// tokens match the built-in cue `@werkzeugname`.
+    pub fn set_tool_names(&mut self, names: HashSet<String>) {
+        self.tool_names = names;
     }
 
     /// Tokenizes `text` (one sentence) into words with segments and repairs.
@@ -89,6 +100,7 @@ impl Tokenizer {
                 seg,
                 zu_infix: false,
                 alt_negated: false,
+                tool_name: self.tool_names.contains(&raw.text),
                 text: raw.text,
             };
             token.alt = zu_infix(&token.folded, grammar).map(|f| {

@@ -4,6 +4,8 @@
 //! der Einsatz …" before "1. zur Bewertung von Personen"), the question an
 //! FAQ answer replies to, or the first half of a sentence split at `;`.
 
+use std::collections::HashSet;
+
 use crate::ingest::{Block, BlockKind, Document};
 use crate::text::sentences;
 
@@ -45,6 +47,53 @@ pub(crate) struct Unit {
 /// The draft's title: its first top-level heading or its metadata title.
 pub(crate) fn title(doc: &Document) -> Option<String> {
     doc.meta.title.clone().or_else(|| doc.content.title.clone())
+}
+
+/// How often a name must occur in a draft to count as its tool's name.
+const TOOL_NAME_MIN_USES: usize = 3;
+
+/// The names a draft gives its tool: a word in inner capitals
+/// (`StadtAssist`, `HasenKI`) that stands in the title or a heading and
+/// recurs in the text. Legal abbreviations (`UrhG`, `BayDSG`) end in a
+/// capital and are left out, unless the ending is `KI`, `AI` or `GPT`.
+pub(crate) fn tool_names(title: Option<&str>, units: &[Unit]) -> HashSet<String> {
+    let headings = units
+        .iter()
+        .filter(|u| u.is_heading)
+        .map(|u| u.text.as_str());
+    let candidates: HashSet<&str> = title
+        .into_iter()
+        .chain(headings)
+        .flat_map(|t| t.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| is_product_shape(w))
+        .collect();
+    candidates
+        .into_iter()
+        .filter(|name| {
+            let uses: usize = units
+                .iter()
+                .map(|u| {
+                    u.text
+                        .split(|c: char| !c.is_alphanumeric())
+                        .filter(|w| w == name)
+                        .count()
+                })
+                .sum();
+            uses >= TOOL_NAME_MIN_USES
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Inner capitals after a lower-case letter, not ending like a statute.
+fn is_product_shape(word: &str) -> bool {
+    let chars: Vec<char> = word.chars().collect();
+    let inner_capital = chars
+        .windows(2)
+        .any(|w| w[0].is_lowercase() && w[1].is_uppercase());
+    let statute_like = chars.last().is_some_and(|c| c.is_uppercase())
+        && !["KI", "AI", "GPT"].iter().any(|e| word.ends_with(e));
+    chars.first().is_some_and(|c| c.is_uppercase()) && inner_capital && !statute_like
 }
 
 #[derive(Default)]
@@ -369,6 +418,22 @@ fn is_list_item(block: &Block) -> bool {
 mod tests {
     use super::*;
     use crate::ingest::read_markdown;
+
+    #[test]
+    fn tool_names_come_from_headings_and_recur() {
+        let doc = read_markdown(
+            "# StadtAssist: Regeln\n\n## Wofür\n\nStadtAssist hilft beim Schreiben. \
+             Fragen Sie StadtAssist nie nach Personen. Nach UrhG und UrhG und UrhG \
+             gilt: HeideChat ist nicht freigegeben.\n",
+        );
+        let u = units(&doc);
+        let names = tool_names(title(&doc).as_deref(), &u);
+        // In the title and three times in the text; "UrhG" ends like a
+        // statute; "HeideChat" stands in no heading.
+        assert_eq!(names, HashSet::from(["StadtAssist".to_string()]));
+        assert!(is_product_shape("HasenKI") && is_product_shape("NeuBot"));
+        assert!(!is_product_shape("BayDSG") && !is_product_shape("Elmsfurt"));
+    }
 
     #[test]
     fn leads_for_lists_questions_and_semicolons() {
