@@ -588,7 +588,7 @@ fn eval(settings: &Settings, args: EvalArgs) -> Result<Exit> {
     // A variant analyzer needs its own index of the bundled corpus.
     let temp = match variant {
         Some(v) => {
-            let mut temp = beir::TempIndex::new(v.analyzer(std::iter::empty()))?;
+            let mut temp = beir::TempIndex::new(v.analyzer())?;
             temp.store.ensure_bundled()?;
             Some(temp)
         }
@@ -654,15 +654,8 @@ fn eval_beir(
 ) -> Result<Exit> {
     let set = beir::load(&args.pfad)?;
     let start = Instant::now();
-    let analyzer = match variant {
-        Some(v) => v.analyzer(
-            set.passages
-                .iter()
-                .flat_map(|p| [p.title.as_str(), p.text.as_str()]),
-        ),
-        None => leitplanke::analysis::Analyzer::standard(),
-    };
-    let index = beir::index_passages(&set, analyzer)?;
+    let variant = variant.unwrap_or_default();
+    let index = beir::index_passages(&set, variant.analyzer(), variant.data_vocabulary)?;
     let vectors = match embedder {
         Some(e) => Some(sync_vectors(&index.store, e, !args.json)?),
         None => None,

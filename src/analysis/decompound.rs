@@ -18,6 +18,20 @@ const HEAD_MIN: usize = 7;
 const MODIFIER_MIN: usize = 4;
 const ENDINGS: [&str; 8] = ["", "e", "en", "n", "s", "es", "er", "ern"];
 
+/// The words of `text` that may serve as compound parts: folded, at least
+/// `min_len` characters, no stop words.
+pub fn dictionary_words<'a>(
+    text: &'a str,
+    stop_words: &'a HashSet<String>,
+    min_len: usize,
+) -> impl Iterator<Item = String> + 'a {
+    raw_tokens(text)
+        .into_iter()
+        .filter(|raw| raw.kind == RawTokenKind::Word)
+        .map(|raw| fold_word(&raw.text))
+        .filter(move |w| w.chars().count() >= min_len && !stop_words.contains(w))
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Decompounder {
     words: HashSet<String>,
@@ -45,15 +59,7 @@ impl Decompounder {
     ) -> Self {
         let mut words = HashSet::new();
         for text in texts {
-            for raw in raw_tokens(text) {
-                if raw.kind != RawTokenKind::Word {
-                    continue;
-                }
-                let folded = fold_word(&raw.text);
-                if folded.chars().count() >= min_part_len && !stop_words.contains(&folded) {
-                    words.insert(folded);
-                }
-            }
+            words.extend(dictionary_words(text, stop_words, min_part_len));
         }
         for line in curated.lines() {
             let line = line.split('#').next().unwrap_or("").trim();

@@ -15,7 +15,7 @@ mod tokenize;
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
-pub use decompound::Decompounder;
+pub use decompound::{dictionary_words, Decompounder};
 pub use fold::fold_word;
 pub use tokenize::{raw_tokens, RawToken, RawTokenKind};
 

@@ -194,7 +194,13 @@ impl TempIndex {
 }
 
 /// Indexes the passages as municipal documents into a fresh temporary index.
-pub fn index_passages(set: &BeirSet, analyzer: Analyzer) -> Result<TempIndex, BeirError> {
+/// With `data_vocabulary` their words join the compound dictionary
+/// afterwards, as in a user's index.
+pub fn index_passages(
+    set: &BeirSet,
+    analyzer: Analyzer,
+    data_vocabulary: bool,
+) -> Result<TempIndex, BeirError> {
     let mut index = TempIndex::new(analyzer)?;
     let store = &mut index.store;
     let mut writer = store.writer(2)?;
@@ -226,6 +232,9 @@ pub fn index_passages(set: &BeirSet, analyzer: Analyzer) -> Result<TempIndex, Be
     }
     store.commit(&mut writer)?;
     drop(writer);
+    if data_vocabulary {
+        store.refresh_vocabulary()?;
+    }
     Ok(index)
 }
 

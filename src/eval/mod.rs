@@ -262,17 +262,24 @@ pub fn evaluate(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AnalysisVariant {
     pub options: crate::analysis::AnalyzerOptions,
-    /// Add the evaluated data's own vocabulary to the compound dictionary.
+    /// Add the evaluated data's own vocabulary to the compound dictionary,
+    /// as an index does with the municipality's documents (the default).
     pub data_vocabulary: bool,
+}
+
+impl Default for AnalysisVariant {
+    fn default() -> Self {
+        AnalysisVariant {
+            options: crate::analysis::AnalyzerOptions::default(),
+            data_vocabulary: true,
+        }
+    }
 }
 
 impl AnalysisVariant {
     /// Parses `stem=0,stop=1,decompound=1,min_part_len=5,vokabular=daten`.
     pub fn parse(spec: &str) -> Result<AnalysisVariant, String> {
-        let mut v = AnalysisVariant {
-            options: crate::analysis::AnalyzerOptions::default(),
-            data_vocabulary: false,
-        };
+        let mut v = AnalysisVariant::default();
         for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (key, value) = part
                 .split_once('=')
@@ -310,17 +317,13 @@ impl AnalysisVariant {
         Ok(v)
     }
 
-    /// Builds the analyzer; `data` is the evaluated text when the
-    /// dictionary should include it.
-    pub fn analyzer<'a>(
-        &self,
-        data: impl IntoIterator<Item = &'a str>,
-    ) -> crate::analysis::Analyzer {
-        let mut texts: Vec<&str> = crate::corpus::bundled_texts().collect();
-        if self.data_vocabulary {
-            texts.extend(data);
+    /// The analyzer to index with; the data's vocabulary joins it after
+    /// indexing ([`crate::index::Store::refresh_vocabulary`]).
+    pub fn analyzer(&self) -> crate::analysis::Analyzer {
+        if self.options == crate::analysis::AnalyzerOptions::default() {
+            return crate::analysis::Analyzer::standard();
         }
-        crate::analysis::Analyzer::with_options(self.options, texts)
+        crate::analysis::Analyzer::with_options(self.options, crate::corpus::bundled_texts())
     }
 }
 

@@ -146,6 +146,8 @@ pub fn index_paths(
         prune(store, &writer, &folders, &candidates, &mut summary);
     }
     store.commit(&mut writer)?;
+    drop(writer);
+    store.refresh_vocabulary()?;
     Ok(summary)
 }
 
