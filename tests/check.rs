@@ -225,6 +225,7 @@ fn the_seen_blind_sets_keep_their_accuracy_and_contradictions() {
         "entwuerfe-blind10",
         "entwuerfe-blind11",
         "entwuerfe-blind12",
+        "entwuerfe-blind13",
     ] {
         let report = eval_report(home.path(), &repo(&format!("tests/data/{set}/labels.toml")));
         let accuracy = report["accuracy"].as_f64().unwrap();

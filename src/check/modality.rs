@@ -212,6 +212,17 @@ const FINITE_AUX: &[&str] = &[
     "entfallt",
     "entfallen",
     "unterbleibt",
+    // "Sitzen Sie im Homeoffice …, spricht nichts dagegen, …"
+    "spricht",
+    "sprechen",
+    "steht",
+    "stehen",
+    "geht",
+    "gehen",
+    "kommt",
+    "kommen",
+    "braucht",
+    "brauchen",
 ];
 
 /// Verbs that often open a condition without "wenn" ("Liegt eine
@@ -707,6 +718,8 @@ mod tests {
             ("Keine personenbezogenen Daten, Namen oder Anschriften dürfen eingegeben werden.", Verboten),
             ("Die Eingabe ist untersagt.", Verboten),
             ("Die Eingabe ist nicht verboten.", Erlaubt),
+            // A verb-first condition ("Sitzen Sie …") is no imperative.
+            ("Sitzen Sie im Homeoffice, spricht nichts dagegen, das private Konto zu nehmen.", Erlaubt),
             ("BYOD ist ausdrücklich erlaubt, ihr könnt das Tool auch privat nutzen.", Erlaubt),
             ("Private Accounts sind ein No-Go.", Verboten),
             ("Sprachmodelle dürfen nur für Entwürfe genutzt werden.", Eingeschraenkt),
