@@ -13,6 +13,9 @@ use super::fold::fold_word;
 use super::tokenize::{raw_tokens, RawTokenKind};
 
 const LINKERS: [&str; 6] = ["s", "es", "n", "en", "e", "er"];
+/// First parts that negate their head (`nichtöffentlich`): no head split.
+const NEGATING: [&str; 2] = ["nicht", "nichts"];
+
 /// Shortest head split off an unknown compound, and shortest rest before it.
 const HEAD_MIN: usize = 7;
 const MODIFIER_MIN: usize = 4;
@@ -38,9 +41,6 @@ pub struct Decompounder {
     min_part_len: usize,
     /// Split off a known last part when the rest is unknown.
     heads: bool,
-    /// Words that make no first part of a head split (`nicht` in
-    /// `nichtöffentlich` negates its head).
-    stop_words: HashSet<String>,
 }
 
 impl Decompounder {
@@ -74,7 +74,6 @@ impl Decompounder {
             words,
             min_part_len: min_part_len.max(3),
             heads: false,
-            stop_words: stop_words.clone(),
         }
     }
 
@@ -126,7 +125,7 @@ impl Decompounder {
 
     /// The longest dictionary word of at least [`HEAD_MIN`] letters that
     /// ends `word` (before an inflection ending), when at least
-    /// [`MODIFIER_MIN`] letters stand before it.
+    /// [`MODIFIER_MIN`] letters stand before it, and they do not negate it.
     fn head(&self, word: &str) -> Option<Vec<String>> {
         for ending in ENDINGS {
             let Some(stem) = word.strip_suffix(ending) else {
@@ -135,7 +134,7 @@ impl Decompounder {
             let n = stem.len();
             for start in MODIFIER_MIN..n.saturating_sub(HEAD_MIN - 1) {
                 let head = &stem[start..];
-                if self.is_part(head) && !self.stop_words.contains(&stem[..start]) {
+                if self.is_part(head) && !NEGATING.contains(&&stem[..start]) {
                     return Some(vec![head.to_string()]);
                 }
             }
@@ -228,9 +227,11 @@ mod tests {
         // "verlangerung" is no dictionary word: only the head is split off.
         assert_eq!(d.split("verlangerungsbescheid"), ["bescheid"]);
         assert_eq!(d.split("gebuhrenbescheide"), ["bescheid"]);
-        // Heads shorter than seven letters and stop-word modifiers stay whole.
+        // Heads shorter than seven letters and negated heads stay whole;
+        // a verb prefix is a first part like any other.
         assert!(d.split("laufwerken").is_empty());
         assert!(d.split("nichtoffentlich").is_empty());
+        assert_eq!(d.split("nachbescheide"), ["bescheid"]);
         // Without the option nothing changes.
         let plain = Decompounder::build(["bescheid"], "", &stop, 4);
         assert!(plain.split("verlangerungsbescheid").is_empty());
