@@ -589,7 +589,7 @@ mod tests {
             ..update::IndexOptions::default()
         };
         let mut store = Store::open(&dir).unwrap();
-        update::index_paths(&mut store, &[first.clone()], &options, &mut |_| {}).unwrap();
+        update::index_paths(&mut store, &[first], &options, &mut |_| {}).unwrap();
         assert!(dir.join(VOCABULARY_FILE).exists());
         // "Fahrrad" and "Garage" are no dictionary words yet.
         assert_eq!(hits_for(&store, "Garage"), Vec::<String>::new());
