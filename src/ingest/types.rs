@@ -49,7 +49,7 @@ pub enum IngestError {
         format: &'static str,
         detail: String,
     },
-    #[error("die Datei enthält keinen Text")]
+    #[error("die Datei enthält keinen Text (leer, oder ein Scan ohne Texterkennung); bitte den Inhalt prüfen oder zuerst eine Texterkennung (OCR) ausführen")]
     Empty,
     #[error("die Datei ist zu groß ({size} Bytes, höchstens {limit} erlaubt)")]
     TooLarge { size: u64, limit: u64 },

@@ -112,7 +112,10 @@ fn not_a_zip_detail(bytes: &[u8], error: &ZipError) -> String {
          bitte ohne Kennwort als .docx bzw. .odt speichern"
             .to_owned()
     } else {
-        format!("kein lesbares ZIP-Archiv ({error})")
+        format!(
+            "kein lesbares ZIP-Archiv ({error}); bitte die Datei in Word oder LibreOffice \
+             öffnen und erneut speichern"
+        )
     }
 }
 
