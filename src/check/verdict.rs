@@ -386,8 +386,9 @@ fn missing_features(topic: &Topic, found: &[(usize, String, String)]) -> Vec<Str
         .collect()
 }
 
-/// Contradictions first, then one sentence per feature found, then (for a
-/// mere mention) the mentioning sentences.
+/// Contradictions first, then one sentence per feature found (not one
+/// already quoted as a contradiction), then (for a mere mention) the
+/// mentioning sentences.
 fn select_evidence(
     topic: &Topic,
     analysed: &[Analysed],
@@ -398,6 +399,13 @@ fn select_evidence(
     evidence.truncate(MAX_EVIDENCE);
     let mut seen: Vec<&str> = Vec::new();
     for (i, name, desc) in found {
+        // A sentence quoted as a contradiction is no evidence of coverage.
+        if evidence
+            .iter()
+            .any(|(j, role)| j == i && matches!(role, Role::Conflict(_)))
+        {
+            continue;
+        }
         if !seen.contains(&name.as_str()) && evidence.len() < 2 * MAX_EVIDENCE {
             seen.push(name);
             evidence.push((*i, Role::Feature(name.clone(), desc.clone())));
