@@ -93,21 +93,25 @@ fn vocabulary_hash(words: &str) -> String {
     corpus::hex(&Sha256::digest(words.as_bytes())[..6])
 }
 
-/// One chunk as the index stores it; every field of the schema derives from it.
+/// One chunk as the index stores it; every field of the schema derives from
+/// it, and everything that reads a stored chunk reads it through this.
 #[derive(Debug, Clone)]
-struct StoredChunk {
-    doc_key: String,
-    kind: DocKind,
-    title: String,
-    path: String,
-    section: String,
-    body: String,
-    hints: String,
-    page: u64,
-    page_end: u64,
-    ordinal: u64,
-    stand: String,
-    gueltig_ab: String,
+pub struct StoredChunk {
+    pub doc_key: String,
+    pub kind: DocKind,
+    pub title: String,
+    pub path: String,
+    /// Breadcrumb, joined with [`SECTION_SEP`].
+    pub section: String,
+    pub body: String,
+    /// Search hints, one question per line.
+    pub hints: String,
+    /// 0 when unknown.
+    pub page: u64,
+    pub page_end: u64,
+    pub ordinal: u64,
+    pub stand: String,
+    pub gueltig_ab: String,
 }
 
 impl StoredChunk {
@@ -135,7 +139,7 @@ impl StoredChunk {
         d
     }
 
-    fn from_document(d: &TantivyDocument, f: &Fields) -> StoredChunk {
+    pub fn from_document(d: &TantivyDocument, f: &Fields) -> StoredChunk {
         let text = |field| {
             d.get_first(field)
                 .and_then(|v| v.as_str())
@@ -357,7 +361,8 @@ impl Store {
         let mut writer = self.writer(1)?;
         self.put_bundled(&writer)?;
         if analysis_changed {
-            self.reanalyse_own(&writer)?;
+            let own = self.own_chunks()?;
+            self.reanalyse_own(&writer, own)?;
         }
         self.manifest.corpus = fingerprint;
         self.manifest.analyzer = analysis;
@@ -412,10 +417,15 @@ impl Store {
         Ok(out)
     }
 
-    /// Analyses the municipality's stored chunks again with the current
-    /// analyzer (not yet committed); ordinals stay, so vectors stay valid.
-    fn reanalyse_own(&mut self, writer: &IndexWriter) -> Result<(), IndexError> {
-        for (key, chunks) in self.own_chunks()? {
+    /// Analyses the municipality's stored chunks (from [`Store::own_chunks`])
+    /// again with the current analyzer (not yet committed); ordinals stay,
+    /// so vectors stay valid.
+    fn reanalyse_own(
+        &mut self,
+        writer: &IndexWriter,
+        own: BTreeMap<String, Vec<StoredChunk>>,
+    ) -> Result<(), IndexError> {
+        for (key, chunks) in own {
             writer.delete_term(Term::from_field_text(self.fields.doc_key, &key));
             for chunk in chunks {
                 writer.add_document(chunk.to_document(&self.fields))?;
@@ -432,8 +442,9 @@ impl Store {
     pub fn refresh_vocabulary(&mut self) -> Result<bool, IndexError> {
         let options = self.analyzer.options();
         let stop = stop_words();
+        let own = self.own_chunks()?;
         let mut words = BTreeSet::new();
-        for chunks in self.own_chunks()?.values() {
+        for chunks in own.values() {
             for c in chunks {
                 for text in [&c.title, &c.section, &c.body] {
                     words.extend(dictionary_words(text, stop, options.min_part_len));
@@ -477,7 +488,7 @@ impl Store {
         {
             self.put_bundled(&writer)?;
         }
-        self.reanalyse_own(&writer)?;
+        self.reanalyse_own(&writer, own)?;
         self.manifest.analyzer = self.analysis_fingerprint();
         self.commit(&mut writer)?;
         Ok(true)

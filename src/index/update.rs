@@ -147,7 +147,17 @@ pub fn index_paths(
     }
     store.commit(&mut writer)?;
     drop(writer);
-    store.refresh_vocabulary()?;
+    // The vocabulary can only change with the documents; an index of an
+    // older version gets its first one here.
+    let changed = summary.files.iter().any(|f| {
+        matches!(
+            f.outcome,
+            Outcome::Added | Outcome::Updated | Outcome::Removed
+        )
+    });
+    if changed || !store.dir.join(super::VOCABULARY_FILE).exists() {
+        store.refresh_vocabulary()?;
+    }
     Ok(summary)
 }
 

@@ -156,7 +156,6 @@ pub fn pending(
     model_id: &str,
     dim: usize,
 ) -> Result<Vec<PendingChunk>, super::IndexError> {
-    use tantivy::schema::Value;
     if vectors.model_id != model_id || vectors.dim != dim {
         *vectors = Vectors::new(model_id, dim);
     }
@@ -180,17 +179,9 @@ pub fn pending(
                 continue;
             }
             let doc: tantivy::TantivyDocument = store_reader.get(doc_id)?;
-            let text_of = |field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("")
-                    .to_string()
-            };
-            let key = text_of(f.doc_key);
-            let ordinal = doc
-                .get_first(f.ordinal)
-                .and_then(|v| v.as_u64())
-                .unwrap_or(0) as u32;
+            let chunk = super::StoredChunk::from_document(&doc, &f);
+            let key = chunk.doc_key;
+            let ordinal = chunk.ordinal as u32;
             if have.contains(&(key.clone(), ordinal)) {
                 continue;
             }
@@ -205,15 +196,14 @@ pub fn pending(
             };
             out.push(PendingChunk {
                 r: r(0),
-                text: format!(
-                    "{}\n{}\n{}",
-                    text_of(f.title),
-                    text_of(f.section),
-                    text_of(f.body)
-                ),
+                text: format!("{}\n{}\n{}", chunk.title, chunk.section, chunk.body),
             });
-            let hints = text_of(f.hints);
-            for (i, hint) in hints.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+            for (i, hint) in chunk
+                .hints
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .enumerate()
+            {
                 out.push(PendingChunk {
                     r: r(i as u32 + 1),
                     text: hint.trim().to_string(),

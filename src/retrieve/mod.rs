@@ -13,7 +13,7 @@ use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term};
 
 use crate::embed::dot;
 use crate::index::vectors::Vectors;
-use crate::index::{IndexError, Store, SECTION_SEP};
+use crate::index::{IndexError, Store, StoredChunk, SECTION_SEP};
 use crate::ingest::DocKind;
 pub use fusion::{fuse, Fusion};
 use pool::{PerKind, TopPerKind};
@@ -587,18 +587,9 @@ fn load_hit(
 ) -> Result<Hit, IndexError> {
     let doc: TantivyDocument = searcher.doc(addr)?;
     let f = store.fields;
-    let text_of = |field| {
-        doc.get_first(field)
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_string()
-    };
-    let u64_of = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+    let chunk = StoredChunk::from_document(&doc, &f);
     let non_empty = |s: String| (!s.is_empty()).then_some(s);
     let page = |n: u64| (n > 0).then_some(n as u32);
-    let section_text = text_of(f.section);
-    let title = text_of(f.title);
-    let body = text_of(f.body);
     // A term is matched when the chunk's postings hold it: title, breadcrumb
     // and body (the combined field) or the search hints, whose words count
     // because the author says the section answers questions put in them.
@@ -635,22 +626,23 @@ fn load_hit(
     Ok(Hit {
         rank,
         score,
-        doc_key: text_of(f.doc_key),
-        kind: DocKind::parse(&text_of(f.kind)).unwrap_or(DocKind::Kommunal),
-        path: text_of(f.path),
-        section: section_text
+        doc_key: chunk.doc_key,
+        kind: chunk.kind,
+        path: chunk.path,
+        section: chunk
+            .section
             .split(SECTION_SEP)
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect(),
         coverage: coverage(terms, &matched),
         dense_score: None,
-        title,
-        text: body,
-        page: page(u64_of(f.page)),
-        page_end: page(u64_of(f.page_end)),
-        stand: non_empty(text_of(f.stand)),
-        gueltig_ab: non_empty(text_of(f.gueltig_ab)),
+        title: chunk.title,
+        text: chunk.body,
+        page: page(chunk.page),
+        page_end: page(chunk.page_end),
+        stand: non_empty(chunk.stand),
+        gueltig_ab: non_empty(chunk.gueltig_ab),
         matched,
     })
 }
