@@ -8,6 +8,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "leitplanke",
     version,
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
     about = "Lokaler Dokumentassistent für generative KI in Kommunalverwaltungen",
     long_about = "Leitplanke beantwortet Fragen zum Einsatz generativer KI aus dem Leitfaden von Vitako und KGSt \
                   (eigene Zusammenfassung) und aus den Regelungen Ihrer Kommune, mit Fundstellen. \
@@ -22,6 +25,14 @@ pub struct Cli {
     #[arg(long, global = true, env = "LEITPLANKE_MODELS", value_name = "ORDNER")]
     pub modelle: Option<PathBuf>,
 
+    /// Hilfe anzeigen (`-h` kurz, `--help` ausführlich)
+    #[arg(short = 'h', long, global = true, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+
+    /// Version anzeigen
+    #[arg(short = 'V', long, action = clap::ArgAction::Version)]
+    pub version: Option<bool>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -31,7 +42,7 @@ pub enum Command {
     /// Eine Frage stellen: Fundstellen mit Zitat und eine Kurzantwort
     #[command(alias = "frage")]
     Ask(AskArgs),
-    /// Dateien und Ordner (Markdown, Text) in den Index aufnehmen
+    /// Dateien und Ordner (PDF, DOCX, ODT, HTML, Markdown, Text) in den Index aufnehmen
     Index(IndexArgs),
     /// Zeigen, was indexiert ist
     #[command(alias = "status")]
@@ -219,4 +230,29 @@ pub struct CheckArgs {
     /// Je Satz die erkannte Haltung und die gefundenen Begriffe zeigen (zum Anpassen eines Katalogs)
     #[arg(long)]
     pub erklaeren: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn arguments_are_consistent() {
+        // clap checks duplicate flags and names only in debug assertions.
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_is_german() {
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("Hilfe anzeigen"), "{help}");
+        assert!(!help.contains("Print help"), "{help}");
+        let mut cmd = Cli::command();
+        let index = cmd.find_subcommand_mut("index").expect("index subcommand");
+        assert!(index
+            .render_help()
+            .to_string()
+            .contains("PDF, DOCX, ODT, HTML"));
+    }
 }
