@@ -95,21 +95,14 @@ fn build_synthetic(dir: &Path, chunks: usize) -> (Store, f64, f64) {
     let start = Instant::now();
     let mut writer = store.writer(2).expect("writer");
     for (i, doc) in docs.iter().enumerate() {
-        let entry = DocEntry {
-            key: format!("/synthetisch/{i}.md"),
-            path: format!("/synthetisch/{i}.md"),
-            title: doc.meta.title.clone().unwrap(),
-            kind: DocKind::Kommunal,
-            hash: String::new(),
-            bytes: 0,
-            chunks: 0,
-            pages: None,
-            indexed_at: 0,
-            stand: None,
-            gueltig_ab: None,
-            warnings: Vec::new(),
-            mtime: 0,
-        };
+        let entry = DocEntry::for_document(
+            format!("/synthetisch/{i}.md"),
+            doc,
+            String::new,
+            DocKind::Kommunal,
+            String::new(),
+            0,
+        );
         store.put(&writer, entry, doc).expect("put");
     }
     store.commit(&mut writer).expect("commit");

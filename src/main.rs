@@ -185,6 +185,17 @@ fn preload_model(settings: &Settings, args: &AskArgs) -> Option<Result<(PathBuf,
     )
 }
 
+/// The question's vector, with the guideline wording of its paraphrased
+/// words appended as the lexical side uses them.
+fn embed_question(
+    embedder: &embed::Embedder,
+    analyzer: &leitplanke::analysis::Analyzer,
+    question: &str,
+) -> Result<Vec<f32>> {
+    let text = retrieve::dense_question(analyzer, question);
+    Ok(embedder.embed_queries(&[text.as_str()])?.remove(0))
+}
+
 fn ask(settings: &Settings, args: AskArgs) -> Result<Exit> {
     let start = Instant::now();
     let question = args.frage.join(" ");
@@ -193,8 +204,7 @@ fn ask(settings: &Settings, args: AskArgs) -> Result<Exit> {
     let hybrid = match settings.embedder(args.nur_lexikalisch) {
         Some(embedder) => {
             let vectors = sync_vectors(&store, &embedder, !args.json)?;
-            let text = retrieve::dense_question(&store.analyzer, &question);
-            let query = embedder.embed_queries(&[text.as_str()])?.remove(0);
+            let query = embed_question(&embedder, &store.analyzer, &question)?;
             Some((vectors, query))
         }
         None => None,
@@ -609,11 +619,7 @@ fn eval(settings: &Settings, args: EvalArgs) -> Result<Exit> {
     let embed_query = |q: &str| -> Vec<f32> {
         embedder
             .as_ref()
-            .and_then(|e| {
-                e.embed_queries(&[retrieve::dense_question(&store.analyzer, q).as_str()])
-                    .ok()
-            })
-            .and_then(|mut v| v.pop())
+            .and_then(|e| embed_question(e, &store.analyzer, q).ok())
             .unwrap_or_default()
     };
     let dense = vectors.as_ref().map(|v| DenseEval {
@@ -663,11 +669,7 @@ fn eval_beir(
     let index_secs = start.elapsed().as_secs_f64();
     let embed_query = |q: &str| -> Vec<f32> {
         embedder
-            .and_then(|e| {
-                e.embed_queries(&[retrieve::dense_question(&index.store.analyzer, q).as_str()])
-                    .ok()
-            })
-            .and_then(|mut v| v.pop())
+            .and_then(|e| embed_question(e, &index.store.analyzer, q).ok())
             .unwrap_or_default()
     };
     let dense = vectors.as_ref().map(|v| DenseEval {

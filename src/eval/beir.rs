@@ -14,7 +14,7 @@ use super::{DenseEval, Judged, Metrics, MetricsBuilder};
 use crate::analysis::Analyzer;
 use crate::index::{DocEntry, IndexError, Store};
 use crate::ingest::{parse_text, DocKind, DocMeta, Document};
-use crate::retrieve::{search, Dense, KindFilter, Ranking, SearchRequest};
+use crate::retrieve::{search, KindFilter, Ranking, SearchRequest};
 
 /// Errors reading a BEIR folder, worded for the user.
 #[derive(Debug, thiserror::Error)]
@@ -213,21 +213,15 @@ pub fn index_passages(
             },
             content: parse_text(&p.text),
         };
-        let entry = DocEntry {
-            key: key(&p.id),
-            path: p.id.clone(),
-            title: p.title.clone(),
-            kind: DocKind::Kommunal,
-            hash: String::new(),
-            bytes: p.text.len() as u64,
-            chunks: 0,
-            pages: None,
-            indexed_at: 0,
-            stand: None,
-            gueltig_ab: None,
-            warnings: Vec::new(),
-            mtime: 0,
-        };
+        let mut entry = DocEntry::for_document(
+            key(&p.id),
+            &doc,
+            String::new,
+            DocKind::Kommunal,
+            String::new(),
+            p.text.len() as u64,
+        );
+        entry.path = p.id.clone();
         store.put(&writer, entry, &doc)?;
     }
     store.commit(&mut writer)?;
@@ -252,11 +246,9 @@ pub fn ranked_passages(
         top_k: k * 3,
         kinds: KindFilter::Only(DocKind::Kommunal),
         ranking,
-        dense: dense.zip(query_vector.as_deref()).map(|(d, v)| Dense {
-            query: v,
-            vectors: d.vectors,
-            fusion: d.fusion,
-        }),
+        dense: dense
+            .zip(query_vector.as_deref())
+            .map(|(d, v)| d.with_query(v)),
     };
     let result = search(store, &request)?;
     let mut seen = HashSet::new();

@@ -194,6 +194,20 @@ pub struct DenseEval<'a> {
     pub fusion: Fusion,
 }
 
+impl<'a> DenseEval<'a> {
+    /// The dense side of a search for one embedded question.
+    pub fn with_query<'q>(&self, query: &'q [f32]) -> Dense<'q>
+    where
+        'a: 'q,
+    {
+        Dense {
+            query,
+            vectors: self.vectors,
+            fusion: self.fusion,
+        }
+    }
+}
+
 /// Runs every question against the index (hybrid when `dense` is given;
 /// the latency then includes embedding the question).
 pub fn evaluate(
@@ -212,11 +226,9 @@ pub fn evaluate(
             top_k: 10,
             kinds: KindFilter::Default,
             ranking,
-            dense: dense.zip(query_vector.as_deref()).map(|(d, v)| Dense {
-                query: v,
-                vectors: d.vectors,
-                fusion: d.fusion,
-            }),
+            dense: dense
+                .zip(query_vector.as_deref())
+                .map(|(d, v)| d.with_query(v)),
         };
         let result = search(store, &request)?;
         let latency = start.elapsed().as_secs_f64() * 1000.0;

@@ -73,9 +73,17 @@ impl Manifest {
 }
 
 impl DocEntry {
-    /// Entry for a bundled corpus document (path relative to `corpus/`).
-    pub fn bundled(rel: &str, doc: &Document, bytes: &[u8]) -> DocEntry {
-        let key = format!("{}{rel}", corpus::BUNDLED_PREFIX);
+    /// Entry for a read document under `key` (also its shown path): title
+    /// and kind from its front matter, else from its content, else
+    /// `fallback_title` and `default_kind`.
+    pub fn for_document(
+        key: String,
+        doc: &Document,
+        fallback_title: impl FnOnce() -> String,
+        default_kind: DocKind,
+        hash: String,
+        bytes: u64,
+    ) -> DocEntry {
         DocEntry {
             path: key.clone(),
             key,
@@ -84,10 +92,10 @@ impl DocEntry {
                 .title
                 .clone()
                 .or(doc.content.title.clone())
-                .unwrap_or_else(|| rel.to_string()),
-            kind: doc.meta.kind.unwrap_or(DocKind::Leitfaden),
-            hash: sha256_hex(bytes),
-            bytes: bytes.len() as u64,
+                .unwrap_or_else(fallback_title),
+            kind: doc.meta.kind.unwrap_or(default_kind),
+            hash,
+            bytes,
             chunks: 0,
             pages: doc.content.page_count,
             indexed_at: now_secs(),
@@ -96,5 +104,17 @@ impl DocEntry {
             warnings: doc.content.warnings.clone(),
             mtime: 0,
         }
+    }
+
+    /// Entry for a bundled corpus document (path relative to `corpus/`).
+    pub fn bundled(rel: &str, doc: &Document, bytes: &[u8]) -> DocEntry {
+        DocEntry::for_document(
+            format!("{}{rel}", corpus::BUNDLED_PREFIX),
+            doc,
+            || rel.to_string(),
+            DocKind::Leitfaden,
+            sha256_hex(bytes),
+            bytes.len() as u64,
+        )
     }
 }

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
-use super::manifest::{now_secs, sha256_hex};
+use super::manifest::sha256_hex;
 use super::{DocEntry, IndexError, Store};
 use crate::ingest::{self, DocKind};
 
@@ -273,27 +273,16 @@ fn index_one(
         Ok(d) => d,
         Err(e) => return Ok(report(Outcome::Failed(e.to_string()), 0, Vec::new())),
     };
-    let title = doc
-        .meta
-        .title
-        .clone()
-        .or(doc.content.title.clone())
-        .unwrap_or_else(|| file_title(&cand.path));
-    let entry = DocEntry {
-        key: cand.key.clone(),
-        path: cand.key.clone(),
-        title,
-        kind: options.kind.or(doc.meta.kind).unwrap_or(DocKind::Kommunal),
+    let mut entry = DocEntry::for_document(
+        cand.key.clone(),
+        &doc,
+        || file_title(&cand.path),
+        DocKind::Kommunal,
         hash,
-        bytes: cand.bytes,
-        chunks: 0,
-        pages: doc.content.page_count,
-        indexed_at: now_secs(),
-        stand: doc.meta.stand.clone(),
-        gueltig_ab: doc.meta.gueltig_ab.clone(),
-        warnings: doc.content.warnings.clone(),
-        mtime: cand.mtime,
-    };
+        cand.bytes,
+    );
+    entry.kind = options.kind.unwrap_or(entry.kind);
+    entry.mtime = cand.mtime;
     let warnings = entry.warnings.clone();
     let chunks = store.put(writer, entry, &doc)?;
     let outcome = if previous.is_some() {

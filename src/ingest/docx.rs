@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use super::text::{absatz_marker, detect_heading, list_marker, normalize_ws};
+use super::text::{line_kind, normalize_ws};
 use super::types::{Block, BlockKind, Extracted, IngestError};
 use super::xml::{self, Element, Node};
 use super::zipread::Package;
@@ -58,33 +58,8 @@ pub fn extract_docx(bytes: &[u8]) -> Result<Extracted, IngestError> {
         title: None,
     };
     reader.container(body);
-    if reader.blocks.is_empty() {
-        return Err(IngestError::Empty);
-    }
-    let title = core_title
-        .filter(|t| !t.is_empty())
-        .or(reader.title)
-        .or_else(|| first_heading(&reader.blocks));
-    Ok(Extracted {
-        blocks: reader.blocks,
-        page_count: None,
-        title,
-        warnings: Vec::new(),
-    })
-}
-
-pub(crate) fn first_heading(blocks: &[Block]) -> Option<String> {
-    let level = blocks
-        .iter()
-        .filter_map(|b| match b.kind {
-            BlockKind::Heading(level) => Some(level),
-            _ => None,
-        })
-        .min()?;
-    blocks
-        .iter()
-        .find(|b| b.kind == BlockKind::Heading(level))
-        .map(|b| b.text.clone())
+    let declared = core_title.filter(|t| !t.is_empty()).or(reader.title);
+    Extracted::titled(reader.blocks, declared)
 }
 
 struct Reader {
@@ -144,12 +119,8 @@ impl Reader {
             BlockKind::Heading(level)
         } else if num.is_some() {
             BlockKind::ListItem
-        } else if let Some(level) = detect_heading(&text) {
-            BlockKind::Heading(level)
-        } else if list_marker(&text).is_some() && !absatz_marker(&text) {
-            BlockKind::ListItem
         } else {
-            BlockKind::Paragraph
+            line_kind(&text)
         };
         let mut text = match label {
             Some(label) if !label.is_empty() => format!("{label} {text}"),

@@ -7,8 +7,7 @@
 
 use scraper::{ElementRef, Html, Node, Selector};
 
-use super::docx::first_heading;
-use super::text::{absatz_marker, decode_text, detect_heading, list_marker, normalize_ws};
+use super::text::{decode_text, line_kind, normalize_ws};
 use super::types::{Block, BlockKind, Extracted, IngestError};
 
 /// Extracts the structural blocks of an HTML page.
@@ -19,20 +18,10 @@ pub fn extract_html(bytes: &[u8]) -> Result<Extracted, IngestError> {
     let mut walker = Walker::default();
     walker.walk(root);
     walker.flush();
-    if walker.blocks.is_empty() {
-        return Err(IngestError::Empty);
-    }
-    let title = selector("title")
+    let declared = selector("title")
         .and_then(|s| document.select(&s).next())
-        .map(|t| normalize_ws(&t.text().collect::<String>()))
-        .filter(|t| !t.is_empty())
-        .or_else(|| first_heading(&walker.blocks));
-    Ok(Extracted {
-        blocks: walker.blocks,
-        page_count: None,
-        title,
-        warnings: Vec::new(),
-    })
+        .map(|t| normalize_ws(&t.text().collect::<String>()));
+    Extracted::titled(walker.blocks, declared)
 }
 
 fn selector(css: &str) -> Option<Selector> {
@@ -200,11 +189,7 @@ impl Walker {
         if text.is_empty() {
             return;
         }
-        let kind = match detect_heading(&text) {
-            Some(level) => BlockKind::Heading(level),
-            None if list_marker(&text).is_some() && !absatz_marker(&text) => BlockKind::ListItem,
-            None => BlockKind::Paragraph,
-        };
+        let kind = line_kind(&text);
         self.blocks.push(Block {
             kind,
             text,

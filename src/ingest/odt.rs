@@ -8,8 +8,7 @@
 
 use std::collections::HashMap;
 
-use super::docx::first_heading;
-use super::text::{absatz_marker, detect_heading, list_marker, normalize_ws};
+use super::text::{line_kind, normalize_ws};
 use super::types::{Block, BlockKind, Extracted, IngestError};
 use super::xml::{self, Element, Node};
 use super::zipread::Package;
@@ -45,19 +44,8 @@ pub fn extract_odt(bytes: &[u8]) -> Result<Extracted, IngestError> {
         title: None,
     };
     reader.container(text);
-    if reader.blocks.is_empty() {
-        return Err(IngestError::Empty);
-    }
-    let title = meta_title
-        .filter(|t| !t.is_empty())
-        .or(reader.title)
-        .or_else(|| first_heading(&reader.blocks));
-    Ok(Extracted {
-        blocks: reader.blocks,
-        page_count: None,
-        title,
-        warnings: Vec::new(),
-    })
+    let declared = meta_title.filter(|t| !t.is_empty()).or(reader.title);
+    Extracted::titled(reader.blocks, declared)
 }
 
 /// Style name → parent style name, from `style:style` elements.
@@ -119,11 +107,7 @@ impl Reader {
         if text.is_empty() {
             return;
         }
-        let kind = match detect_heading(&text) {
-            Some(level) => BlockKind::Heading(level),
-            None if list_marker(&text).is_some() && !absatz_marker(&text) => BlockKind::ListItem,
-            None => BlockKind::Paragraph,
-        };
+        let kind = line_kind(&text);
         self.blocks.push(Block {
             kind,
             text: with_notes(text, &notes),

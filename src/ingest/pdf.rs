@@ -12,7 +12,6 @@ mod layout;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::docx::first_heading;
 use super::types::{Extracted, IngestError};
 use super::zipread::MAX_INPUT_BYTES;
 use layout::{Page, Span};
@@ -67,18 +66,10 @@ fn extract_with(
             "Seite {page} enthält keinen Text (gescannt?); sie wurde nicht indexiert."
         ));
     }
-    if layout.blocks.is_empty() {
-        return Err(IngestError::Empty);
-    }
-    let title = read
-        .title
-        .filter(|t| !t.trim().is_empty())
-        .or_else(|| first_heading(&layout.blocks));
     Ok(Extracted {
-        blocks: layout.blocks,
         page_count: Some(page_count),
-        title,
         warnings,
+        ..Extracted::titled(layout.blocks, read.title)?
     })
 }
 

@@ -179,6 +179,17 @@ fn decimal_heading(first: &str, rest: &str) -> Option<u8> {
     Some((parts.len() as u8 + 1).min(6))
 }
 
+/// How a line of running text reads when its format says nothing of its
+/// role: a numbered heading ("§ 3 Datenschutz", "2.1 Zweck"), a list item,
+/// or a paragraph. An Absatz marker "(1)" opens a paragraph, not a list.
+pub(crate) fn line_kind(line: &str) -> BlockKind {
+    match detect_heading(line) {
+        Some(level) => BlockKind::Heading(level),
+        None if list_marker(line).is_some() && !absatz_marker(line) => BlockKind::ListItem,
+        None => BlockKind::Paragraph,
+    }
+}
+
 /// The list marker at the start of a line ("a)", "1)", "-", "•"), if any,
 /// with its byte length. Paragraph markers "(1)" are not list markers: in
 /// German rules they number the Absätze of a paragraph.

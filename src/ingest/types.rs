@@ -40,6 +40,43 @@ pub struct Extracted {
     pub warnings: Vec<String>,
 }
 
+impl Extracted {
+    /// What a reader found: no block is [`IngestError::Empty`]; the title is
+    /// the one the file declares (metadata, `<title>`), else its first
+    /// outermost heading.
+    pub(crate) fn titled(
+        blocks: Vec<Block>,
+        declared: Option<String>,
+    ) -> Result<Extracted, IngestError> {
+        if blocks.is_empty() {
+            return Err(IngestError::Empty);
+        }
+        let title = declared
+            .filter(|t| !t.trim().is_empty())
+            .or_else(|| first_heading(&blocks));
+        Ok(Extracted {
+            blocks,
+            title,
+            ..Extracted::default()
+        })
+    }
+}
+
+/// The text of the first heading of the outermost level used.
+fn first_heading(blocks: &[Block]) -> Option<String> {
+    let level = blocks
+        .iter()
+        .filter_map(|b| match b.kind {
+            BlockKind::Heading(level) => Some(level),
+            _ => None,
+        })
+        .min()?;
+    blocks
+        .iter()
+        .find(|b| b.kind == BlockKind::Heading(level))
+        .map(|b| b.text.clone())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("die PDF-Datei ist verschlüsselt; bitte eine unverschlüsselte Fassung speichern")]
