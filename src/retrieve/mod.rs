@@ -8,7 +8,7 @@ pub mod pool;
 use std::collections::{HashMap, HashSet};
 
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term};
 
 use crate::embed::dot;
@@ -433,17 +433,8 @@ type ChunkKey = (String, u32);
 
 fn chunk_key(searcher: &Searcher, store: &Store, addr: DocAddress) -> Result<ChunkKey, IndexError> {
     let doc: TantivyDocument = searcher.doc(addr)?;
-    let f = store.fields;
-    let key = doc
-        .get_first(f.doc_key)
-        .and_then(|v| v.as_str())
-        .unwrap_or("")
-        .to_string();
-    let ordinal = doc
-        .get_first(f.ordinal)
-        .and_then(|v| v.as_u64())
-        .unwrap_or(0) as u32;
-    Ok((key, ordinal))
+    let chunk = StoredChunk::from_document(&doc, &store.fields);
+    Ok((chunk.doc_key, chunk.ordinal as u32))
 }
 
 /// Where a chunk of a document lives now.
