@@ -635,7 +635,44 @@ fn eval(settings: &Settings, args: EvalArgs) -> Result<Exit> {
         return Ok(Exit::Ok);
     }
     println!("Fragendatei `{}`, Modus: {mode}", args.pfad.display());
-    print_metrics(&report.metrics);
+    let a = &report.abstention;
+    if a.answerable > 0 {
+        print_metrics(&report.metrics);
+        println!(
+            "Beantwortet {:.3}  ({} von {} Fragen mit Antwort; sonst „keine passende Stelle“)",
+            a.answered_share(),
+            a.answerable - a.declined_answerable.len(),
+            a.answerable
+        );
+    }
+    if a.off_topic > 0 {
+        println!(
+            "Abgelehnt   {:.3}  ({} von {} themenfremden Fragen ohne `antworten`)",
+            a.declined_share(),
+            a.off_topic - a.answered_off_topic.len(),
+            a.off_topic
+        );
+    }
+    let by_id = |ids: &[String]| -> Vec<String> {
+        ids.iter()
+            .filter_map(|id| questions.iter().find(|q| &q.id == id))
+            .map(|q| format!("  {} {}", q.id, q.text))
+            .collect()
+    };
+    if !a.declined_answerable.is_empty() {
+        println!(
+            "\nAbgelehnt, obwohl beantwortbar ({}):",
+            a.declined_answerable.len()
+        );
+        println!("{}", by_id(&a.declined_answerable).join("\n"));
+    }
+    if !a.answered_off_topic.is_empty() {
+        println!(
+            "\nBeantwortet, obwohl themenfremd ({}):",
+            a.answered_off_topic.len()
+        );
+        println!("{}", by_id(&a.answered_off_topic).join("\n"));
+    }
     if !report.misses.is_empty() {
         println!("\nNicht unter den ersten 3 ({}):", report.misses.len());
         for miss in &report.misses {

@@ -358,6 +358,35 @@ fn eval_prints_metrics_and_misses() {
 }
 
 #[test]
+fn eval_counts_declined_off_topic_questions() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("gemischt.toml");
+    std::fs::write(
+        &file,
+        r#"
+[[frage]]
+id = "a1"
+text = "Muss ich Texte kennzeichnen, die ich mit dem KI-Werkzeug geschrieben habe?"
+antworten = ["leitfaden/transparenz.md#kennzeichnung-gegenueber-buergerinnen-und-buergern-in-der-praxis"]
+
+[[frage]]
+id = "o1"
+text = "Wie backe ich einen Apfelkuchen mit Streuseln?"
+"#,
+    )
+    .unwrap();
+    let r = run_in(home.path(), &["eval", file.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("Beantwortet 1.000"), "{}", r.stdout);
+    assert!(r.stdout.contains("Abgelehnt   1.000"), "{}", r.stdout);
+    let r = run_in(home.path(), &["eval", "--json", file.to_str().unwrap()]);
+    let v: Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["metrics"]["questions"], 1, "{v}");
+    assert_eq!(v["abstention"]["off_topic"], 1, "{v}");
+    assert_eq!(v["abstention"]["answered_off_topic"], serde_json::json!([]));
+}
+
+#[test]
 fn errors_exit_2_with_a_german_message() {
     let home = tempfile::tempdir().unwrap();
     let r = run_in(home.path(), &["eval", "/gibt/es/nicht.toml"]);

@@ -135,3 +135,49 @@ fn eval_reports_hybrid_mode_and_beats_lexical_on_the_bundled_questions() {
         r3(&lexical)
     );
 }
+
+#[test]
+fn off_topic_questions_are_declined_and_on_topic_ones_answered() {
+    let home = tempfile::tempdir().unwrap();
+    for q in [
+        "Wie hoch ist die Hundesteuer?",
+        "Wann kommt die Müllabfuhr?",
+    ] {
+        let r = run(home.path(), &["ask", q]);
+        assert_eq!(r.code, 1, "{q}: {}", r.stdout);
+        assert!(r.stdout.contains("keine passende Stelle"), "{}", r.stdout);
+    }
+    let r = run(
+        home.path(),
+        &["ask", "Darf ich Bürgerdaten in den Chatbot kopieren?"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    // The held-out off-topic set (written by a second author, never used to
+    // set the thresholds): measured 53 of 60 declined.
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let eval = |file: &str| -> Value {
+        let r = run(
+            home.path(),
+            &["eval", "--json", data.join(file).to_str().unwrap()],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        serde_json::from_str(r.stdout.trim()).unwrap()
+    };
+    let off = eval("fragen-fremd2.toml");
+    let a = &off["abstention"];
+    assert_eq!(a["off_topic"], 60, "{off}");
+    let answered = a["answered_off_topic"].as_array().unwrap().len();
+    assert!(
+        answered <= 9,
+        "{answered} of 60 off-topic questions answered: {a}"
+    );
+    let on = eval("fragen-blind2.toml");
+    let declined = on["abstention"]["declined_answerable"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(
+        declined <= 2,
+        "{declined} of 60 answerable questions declined: {on}"
+    );
+}

@@ -71,6 +71,8 @@ struct Inner {
     stemmer: rust_stemmers::Stemmer,
     /// `umschreibungen.txt`, analysed with this analyzer on first use.
     paraphrases: OnceLock<Vec<Paraphrase>>,
+    /// `fragegeruest.txt`, analysed with this analyzer on first use.
+    scaffold: OnceLock<HashSet<String>>,
 }
 
 /// One entry of `umschreibungen.txt`: a clerk's word and the guideline's
@@ -86,6 +88,7 @@ pub struct Paraphrase {
 }
 
 const PARAPHRASES: &str = include_str!("umschreibungen.txt");
+const SCAFFOLD: &str = include_str!("fragegeruest.txt");
 
 impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -150,6 +153,7 @@ impl Analyzer {
                 decompounder,
                 stemmer: rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::German),
                 paraphrases: OnceLock::new(),
+                scaffold: OnceLock::new(),
             }),
         }
     }
@@ -168,6 +172,18 @@ impl Analyzer {
                         wording: repl.trim(),
                     })
                 })
+                .collect()
+        })
+    }
+
+    /// The analysed question scaffolding (`fragegeruest.txt`): words that
+    /// shape a question but name no topic, such as `wer`, `darf`, `gibt`.
+    pub fn question_scaffold(&self) -> &HashSet<String> {
+        self.inner.scaffold.get_or_init(|| {
+            SCAFFOLD
+                .lines()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .flat_map(|l| self.query_terms(l))
                 .collect()
         })
     }

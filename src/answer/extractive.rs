@@ -203,6 +203,7 @@ mod tests {
                 idf: 1.0,
                 unseen: false,
                 alias_of: None,
+                scaffold: false,
             })
             .collect();
         let hits = [

@@ -22,6 +22,8 @@ pub struct Question {
     pub id: String,
     pub text: String,
     /// Answering sections: `leitfaden/datei.md#slug-der-ueberschrift`.
+    /// Empty for an off-topic question, which `ask` should decline.
+    #[serde(default)]
     pub antworten: Vec<String>,
 }
 
@@ -168,6 +170,48 @@ pub struct EvalReport {
     pub metrics: Metrics,
     /// Questions whose answer was not among the top 3.
     pub misses: Vec<QuestionOutcome>,
+    /// Whether `ask` would answer or decline ("keine passende Stelle").
+    pub abstention: Abstention,
+}
+
+/// How often `ask` answers the questions it should answer and declines the
+/// off-topic ones (questions without `antworten`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Abstention {
+    /// Questions with labelled answers.
+    pub answerable: usize,
+    /// Ids of answerable questions that `ask` would decline.
+    pub declined_answerable: Vec<String>,
+    /// Questions without labelled answers.
+    pub off_topic: usize,
+    /// Ids of off-topic questions that `ask` would answer anyway.
+    pub answered_off_topic: Vec<String>,
+}
+
+impl Abstention {
+    /// Share of answerable questions that get an answer.
+    pub fn answered_share(&self) -> f64 {
+        share(
+            self.answerable - self.declined_answerable.len(),
+            self.answerable,
+        )
+    }
+
+    /// Share of off-topic questions that are declined.
+    pub fn declined_share(&self) -> f64 {
+        share(
+            self.off_topic - self.answered_off_topic.len(),
+            self.off_topic,
+        )
+    }
+}
+
+fn share(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
 }
 
 /// `datei.md#slug` labels of a hit: one per breadcrumb level.
@@ -218,6 +262,7 @@ pub fn evaluate(
 ) -> Result<EvalReport, EvalError> {
     let mut builder = MetricsBuilder::default();
     let mut misses = Vec::new();
+    let mut abstention = Abstention::default();
     for q in questions {
         let start = Instant::now();
         let query_vector = dense.map(|d| (d.embed)(&q.text));
@@ -232,6 +277,17 @@ pub fn evaluate(
         };
         let result = search(store, &request)?;
         let latency = start.elapsed().as_secs_f64() * 1000.0;
+        if q.antworten.is_empty() {
+            abstention.off_topic += 1;
+            if result.is_relevant() {
+                abstention.answered_off_topic.push(q.id.clone());
+            }
+            continue;
+        }
+        abstention.answerable += 1;
+        if !result.is_relevant() {
+            abstention.declined_answerable.push(q.id.clone());
+        }
         let labels: Vec<Option<usize>> = result
             .hits
             .iter()
@@ -266,6 +322,7 @@ pub fn evaluate(
     Ok(EvalReport {
         metrics: builder.finish(),
         misses,
+        abstention,
     })
 }
 
