@@ -234,9 +234,11 @@ pub const STRONG_COVERAGE: f32 = 0.7;
 /// 0.869 (docs/retrieval.md).
 pub const HINT_OFFSET: f32 = 0.05;
 
-/// A best hit this similar to the question (multilingual-e5-small cosine)
-/// counts as relevant even with little word overlap. Calibrated on
-/// `corpus/fragen.toml` against off-topic questions (docs/retrieval.md).
+/// A single hit this similar to the question (multilingual-e5-small cosine)
+/// is relevant by [`Hit::is_relevant`] even with little word overlap: the
+/// test that lets an own rule lead the hits and an example be shown. Whether
+/// the search as a whole found something is [`SearchResult::is_relevant`],
+/// with stricter signals.
 pub const MIN_DENSE_SCORE: f32 = 0.84;
 
 impl SearchResult {
@@ -250,11 +252,10 @@ impl SearchResult {
     /// In hybrid search the question must come close to a search hint, a
     /// hit must cover it almost fully, or one of the municipality's own
     /// rules among the first hits must come close to it in meaning (own
-    /// rules have no hints). The cosine of
-    /// question and guideline passage lies between 0.8 and 0.9 for nearly
-    /// anything, and generic words (`Antrag`, `Personalrat`, `Daten`) give
-    /// off-topic questions some coverage, while the hints are questions the
-    /// guideline answers.
+    /// rules have no hints). The cosine of question and guideline passage
+    /// lies between 0.8 and 0.9 for nearly anything, and generic words
+    /// (`Antrag`, `Personalrat`, `Daten`) give off-topic questions some
+    /// coverage, while the hints are questions the guideline answers.
     pub fn is_relevant(&self) -> bool {
         let mut top = self.hits.iter().take(RELEVANCE_DEPTH);
         match self.hint_similarity {
