@@ -278,6 +278,9 @@ fn ask(settings: &Settings, args: AskArgs) -> Result<Exit> {
                 println!("  [B{}] {}", hit.rank, report::ask::citation(hit));
             }
         }
+        if hybrid.is_none() && !args.nur_lexikalisch {
+            println!("{}", report::ask::LEXICAL_ONLY_TIP);
+        }
     }
     Ok(if relevant { Exit::Ok } else { Exit::Findings })
 }

@@ -61,6 +61,22 @@ fn ask_says_so_when_nothing_relevant() {
     );
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(r.stdout.contains("keine passende Stelle"), "{}", r.stdout);
+    // No embedding model installed: the decline says how to search by meaning.
+    assert!(
+        r.stdout.contains("models pull multilingual-e5-small"),
+        "{}",
+        r.stdout
+    );
+    let r = run_in(
+        home.path(),
+        &[
+            "ask",
+            "--nur-lexikalisch",
+            "Wie backe ich einen Apfelkuchen mit Streuseln?",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(!r.stdout.contains("models pull"), "{}", r.stdout);
 }
 
 #[test]

@@ -21,6 +21,13 @@ const MAX_PASSAGE_CHARS: usize = 700;
 pub const NOTHING_FOUND: &str =
     "In den indexierten Unterlagen findet sich dazu keine passende Stelle.";
 
+/// Shown after [`NOTHING_FOUND`] when no embedding model is installed: the
+/// search went by words alone and misses questions in other words.
+pub const LEXICAL_ONLY_TIP: &str =
+    "Tipp: Gesucht wurde nur nach Wörtern. Anders formulierte Fragen \
+findet Leitplanke auch nach\nihrer Bedeutung, wenn das Einbettungsmodell installiert ist:\n  \
+leitplanke models pull multilingual-e5-small   (einmalig, mit Internet)";
+
 /// Human-readable label of a document's kind.
 pub fn kind_label(hit: &Hit) -> &'static str {
     match hit.kind {
