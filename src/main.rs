@@ -644,7 +644,7 @@ fn eval(settings: &Settings, args: EvalArgs) -> Result<Exit> {
         println!(
             "Beantwortet {:.3}  ({} von {} Fragen mit Antwort; sonst „keine passende Stelle“)",
             a.answered_share(),
-            a.answerable - a.declined_answerable.len(),
+            a.answered(),
             a.answerable
         );
     }
@@ -652,7 +652,7 @@ fn eval(settings: &Settings, args: EvalArgs) -> Result<Exit> {
         println!(
             "Abgelehnt   {:.3}  ({} von {} themenfremden Fragen ohne `antworten`)",
             a.declined_share(),
-            a.off_topic - a.answered_off_topic.len(),
+            a.declined(),
             a.off_topic
         );
     }

@@ -23,6 +23,16 @@ fn run(home: &Path, args: &[&str]) -> Run {
     )
 }
 
+/// `eval --json` of a question file, parsed.
+fn eval_json(home: &Path, file: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["eval", "--json"];
+    args.extend_from_slice(extra);
+    args.push(file.to_str().unwrap());
+    let r = run(home, &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    serde_json::from_str(r.stdout.trim()).unwrap()
+}
+
 fn first_hit(stdout: &str) -> Value {
     stdout
         .lines()
@@ -113,19 +123,12 @@ fn vectors_are_incremental_and_lexical_mode_can_be_forced() {
 fn eval_reports_hybrid_mode_and_beats_lexical_on_the_bundled_questions() {
     let home = tempfile::tempdir().unwrap();
     let fragen = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/fragen.toml");
-    let fragen = fragen.to_str().unwrap();
-    let hybrid = run(home.path(), &["eval", "--json", fragen]);
-    assert_eq!(hybrid.code, 0, "{}", hybrid.stderr);
-    let hybrid: Value = serde_json::from_str(hybrid.stdout.trim()).unwrap();
+    let hybrid = eval_json(home.path(), &fragen, &[]);
     assert!(
         hybrid["mode"].as_str().unwrap().starts_with("hybrid"),
         "{hybrid}"
     );
-    let lexical = run(
-        home.path(),
-        &["eval", "--json", "--nur-lexikalisch", fragen],
-    );
-    let lexical: Value = serde_json::from_str(lexical.stdout.trim()).unwrap();
+    let lexical = eval_json(home.path(), &fragen, &["--nur-lexikalisch"]);
     assert_eq!(lexical["mode"], "lexikalisch");
     let r3 = |v: &Value| v["metrics"]["recall_at_3"].as_f64().unwrap();
     assert!(
@@ -155,14 +158,7 @@ fn off_topic_questions_are_declined_and_on_topic_ones_answered() {
     // The held-out off-topic set (written by a second author, never used to
     // set the thresholds): measured 53 of 60 declined.
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let eval = |file: &str| -> Value {
-        let r = run(
-            home.path(),
-            &["eval", "--json", data.join(file).to_str().unwrap()],
-        );
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        serde_json::from_str(r.stdout.trim()).unwrap()
-    };
+    let eval = |file: &str| eval_json(home.path(), &data.join(file), &[]);
     let off = eval("fragen-fremd2.toml");
     let a = &off["abstention"];
     assert_eq!(a["off_topic"], 60, "{off}");

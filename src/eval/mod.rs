@@ -189,20 +189,24 @@ pub struct Abstention {
 }
 
 impl Abstention {
+    /// Answerable questions that get an answer.
+    pub fn answered(&self) -> usize {
+        self.answerable - self.declined_answerable.len()
+    }
+
+    /// Off-topic questions that are declined.
+    pub fn declined(&self) -> usize {
+        self.off_topic - self.answered_off_topic.len()
+    }
+
     /// Share of answerable questions that get an answer.
     pub fn answered_share(&self) -> f64 {
-        share(
-            self.answerable - self.declined_answerable.len(),
-            self.answerable,
-        )
+        share(self.answered(), self.answerable)
     }
 
     /// Share of off-topic questions that are declined.
     pub fn declined_share(&self) -> f64 {
-        share(
-            self.off_topic - self.answered_off_topic.len(),
-            self.off_topic,
-        )
+        share(self.declined(), self.off_topic)
     }
 }
 
