@@ -44,6 +44,9 @@ pub enum Command {
     Ask(AskArgs),
     /// Dateien und Ordner (PDF, DOCX, ODT, HTML, Markdown, Text) in den Index aufnehmen
     Index(IndexArgs),
+    /// Eigene Dateien oder Ordner wieder aus dem Index nehmen (auch wenn die Dateien fehlen)
+    #[command(alias = "entfernen")]
+    Remove(RemoveArgs),
     /// Zeigen, was indexiert ist
     #[command(alias = "status")]
     List(ListArgs),
@@ -157,6 +160,16 @@ pub struct IndexArgs {
     /// Keine Bedeutungsvektoren berechnen, auch wenn ein Einbettungsmodell installiert ist
     #[arg(long)]
     pub nur_lexikalisch: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// Dateien oder Ordner, wie beim Indexieren angegeben (`leitplanke list` zeigt die Pfade)
+    #[arg(required = true)]
+    pub pfade: Vec<PathBuf>,
+    /// Ausgabe als JSON Lines
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

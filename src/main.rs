@@ -13,11 +13,11 @@ use clap::Parser;
 
 use cli::{
     AskArgs, CheckArgs, CheckFormat, Cli, Command, EvalArgs, IndexArgs, KindArg, ListArgs,
-    ModelsArgs, ModelsCommand,
+    ModelsArgs, ModelsCommand, RemoveArgs,
 };
 use leitplanke::answer::{extractive_answer, grounded};
 use leitplanke::eval::{beir, evaluate, load_questions, AnalysisVariant, DenseEval};
-use leitplanke::index::update::{index_paths, IndexOptions, Progress};
+use leitplanke::index::update::{index_paths, remove_paths, IndexOptions, Outcome, Progress};
 use leitplanke::index::vectors::{self, Vectors};
 use leitplanke::index::Store;
 use leitplanke::ingest::DocKind;
@@ -140,6 +140,7 @@ fn run(cli: Cli, started: Instant) -> Result<Exit> {
     match cli.command {
         Command::Ask(args) => ask(&settings, args),
         Command::Index(args) => index(&settings, args),
+        Command::Remove(args) => remove(&settings, args),
         Command::List(args) => list(&settings, args),
         Command::Eval(args) => eval(&settings, args),
         Command::Check(args) => check(&settings, args),
@@ -470,6 +471,13 @@ fn sync_vectors(store: &Store, embedder: &embed::Embedder, show_progress: bool) 
     Ok(vectors)
 }
 
+/// Colour on stderr only on a terminal and without `NO_COLOR`.
+fn stderr_style() -> Style {
+    Style {
+        color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
 fn compile_globs(patterns: &[String]) -> Result<Vec<glob::Pattern>> {
     patterns
         .iter()
@@ -519,13 +527,40 @@ fn index(settings: &Settings, args: IndexArgs) -> Result<Exit> {
     } else {
         eprintln!(
             "{} ({:.1} s)",
-            report::indexing::summary_line(
-                &summary,
-                Style {
-                    color: std::io::stderr().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none()
-                }
-            ),
+            report::indexing::summary_line(&summary, stderr_style()),
+            start.elapsed().as_secs_f64()
+        );
+    }
+    Ok(if summary.failed() > 0 {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    })
+}
+
+fn remove(settings: &Settings, args: RemoveArgs) -> Result<Exit> {
+    let mut store = settings.open_store()?;
+    let start = Instant::now();
+    let summary = remove_paths(&mut store, &args.pfade)?;
+    for line in report::indexing::problems(&summary) {
+        eprintln!("{line}");
+    }
+    if args.json {
+        print_json_lines(&report::indexing::summary_json(&summary))?;
+    } else {
+        for f in &summary.files {
+            if f.outcome == Outcome::Removed {
+                let unit = if f.chunks == 1 {
+                    "Textteil"
+                } else {
+                    "Textteile"
+                };
+                eprintln!("entfernt: {} ({} {unit})", f.path.display(), f.chunks);
+            }
+        }
+        eprintln!(
+            "{} ({:.1} s)",
+            report::indexing::summary_line(&summary, stderr_style()),
             start.elapsed().as_secs_f64()
         );
     }

@@ -312,6 +312,96 @@ fn incremental_runs_skip_update_and_remove() {
 }
 
 #[test]
+fn remove_takes_documents_out_even_when_their_files_are_gone() {
+    let home = tempfile::tempdir().unwrap();
+    let rules = home.path().join("regeln");
+    // b.md has no word of its own, so removing it leaves the vocabulary (and
+    // every other chunk) as it is: only the removal itself can erase it.
+    write(
+        &rules,
+        "a.md",
+        "# Regel\n\nFahrradwege und Quokkabrücken.\n".as_bytes(),
+    );
+    let b = write(
+        &rules.join("vertraulich"),
+        "b.md",
+        "# Regel\n\nQuokkabrücken.\n".as_bytes(),
+    );
+    let r = run_in(home.path(), &["index", rules.to_str().unwrap()]);
+    assert!(r.stderr.contains("2 neu"), "{}", r.stderr);
+    let own_hits = |home: &Path| -> Vec<String> {
+        let r = run_in(
+            home,
+            &["ask", "--json", "--kind", "kommunal", "Quokkabrücken"],
+        );
+        json_lines(&r.stdout)
+            .iter()
+            .filter(|l| l["type"] == "hit")
+            .map(|l| l["document"]["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(own_hits(home.path()).len(), 2);
+
+    // Removed after the file itself was deleted, by the path it was indexed from.
+    std::fs::remove_file(&b).unwrap();
+    let r = run_in(home.path(), &["remove", b.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("entfernt: ") && r.stderr.contains("1 entfernt"),
+        "{}",
+        r.stderr
+    );
+    let hits = own_hits(home.path());
+    assert!(hits.len() == 1 && hits[0].ends_with("a.md"), "{hits:?}");
+
+    // The removed text is erased from the index files, not only marked as deleted.
+    let index = tantivy::Index::open_in_dir(home.path().join("index")).unwrap();
+    let searcher = index.reader().unwrap().searcher();
+    use tantivy::Document;
+    for segment in searcher.segment_readers() {
+        let store = segment.get_store_reader(0).unwrap();
+        for id in 0..segment.max_doc() {
+            let doc: tantivy::TantivyDocument = store.get(id).unwrap();
+            let text = doc.to_json(&index.schema());
+            assert!(!text.contains("vertraulich/b.md"), "still stored: {text}");
+        }
+    }
+
+    // Paths that name nothing indexed, and the bundled guideline, are refused by name.
+    let r = run_in(
+        home.path(),
+        &[
+            "entfernen",
+            "nirgends.md",
+            "corpus/leitfaden/datenschutz.md",
+        ],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("`nirgends.md`: ist nicht im Index"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("`corpus/leitfaden/datenschutz.md`: gehört zum mitgelieferten Leitfaden"),
+        "{}",
+        r.stderr
+    );
+
+    // A folder takes everything indexed from under it.
+    let r = run_in(home.path(), &["remove", "--json", rules.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let summary = json_lines(&r.stdout).pop().unwrap();
+    assert_eq!(summary["removed"], 1);
+    let r = run_in(home.path(), &["list", "--json"]);
+    assert!(json_lines(&r.stdout)
+        .iter()
+        .all(|d| d["kind"] != "kommunal"));
+    assert_eq!(run_in(home.path(), &["remove"]).code, 2);
+}
+
+#[test]
 fn one_bad_file_is_reported_and_the_others_indexed() {
     let home = tempfile::tempdir().unwrap();
     let rules = home.path().join("regeln");

@@ -117,6 +117,22 @@ fn vectors_are_incremental_and_lexical_mode_can_be_forced() {
     );
     assert_eq!(r.code, 0);
     assert!(first_hit(&r.stdout)["dense_score"].is_null());
+
+    // Removing the rule drops its vectors too.
+    let has_vectors = || {
+        leitplanke::index::vectors::Vectors::load(&home.path().join("index"))
+            .unwrap()
+            .refs
+            .iter()
+            .any(|r| r.doc_key.ends_with("da.md"))
+    };
+    assert!(has_vectors());
+    let r = run(
+        home.path(),
+        &["remove", docs.join("da.md").to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!has_vectors());
 }
 
 #[test]

@@ -48,6 +48,8 @@ pub enum IndexError {
     },
     #[error("interner Fehler im Index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
+    #[error(transparent)]
+    Vectors(#[from] vectors::VectorsError),
 }
 
 /// An open index with its analyzer and manifest.
@@ -311,6 +313,30 @@ impl Store {
     pub fn delete(&mut self, writer: &IndexWriter, key: &str) {
         writer.delete_term(Term::from_field_text(self.fields.doc_key, key));
         self.manifest.documents.remove(key);
+    }
+
+    /// Erases what deleted documents left behind: merges the segments, so
+    /// that their text leaves the index files, removes files no longer used,
+    /// and drops their vectors from [`vectors::FILE_NAME`]. Deleting alone
+    /// only marks chunks as gone.
+    pub fn purge_deleted(&mut self) -> Result<(), IndexError> {
+        let mut writer = self.writer(1)?;
+        let segments = self.index.searchable_segment_ids()?;
+        if !segments.is_empty() {
+            writer.merge(&segments).wait()?;
+        }
+        writer.garbage_collect_files().wait()?;
+        writer.wait_merging_threads()?;
+        self.reader.reload()?;
+        if let Some(mut vectors) = vectors::Vectors::load(&self.dir) {
+            let before = vectors.len();
+            let docs = &self.manifest.documents;
+            vectors.retain(|r| docs.get(&r.doc_key).is_some_and(|d| d.hash == r.hash));
+            if vectors.len() < before {
+                vectors.save(&self.dir)?;
+            }
+        }
+        Ok(())
     }
 
     /// Replaces a document's chunks (not yet committed) and records it in the manifest.

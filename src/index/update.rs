@@ -5,12 +5,16 @@
 //! indexed folder removed. One bad file is reported and skipped; the others
 //! are indexed. Work is committed in batches, so a killed run loses at most
 //! the current batch and the next run completes it.
+//!
+//! `leitplanke remove PATH...` ([`remove_paths`]) takes documents out again,
+//! also when their files are gone, and erases their text from the index files.
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use super::manifest::sha256_hex;
 use super::{DocEntry, IndexError, Store};
+use crate::corpus;
 use crate::ingest::{self, DocKind};
 
 /// Settings of one indexing run.
@@ -158,7 +162,102 @@ pub fn index_paths(
     if changed || !store.dir.join(super::VOCABULARY_FILE).exists() {
         store.refresh_vocabulary()?;
     }
+    if summary.count(|o| *o == Outcome::Removed) > 0 {
+        store.purge_deleted()?;
+    }
     Ok(summary)
+}
+
+/// Removes from `store` the documents at `paths`: a file, or every document
+/// indexed from under a folder. The files need not exist any more. The
+/// bundled guideline stays; a path that names no indexed document is
+/// reported as failed. The text of removed documents is erased from the
+/// index files ([`Store::purge_deleted`]).
+pub fn remove_paths(store: &mut Store, paths: &[PathBuf]) -> Result<Summary, IndexError> {
+    let mut summary = Summary::default();
+    let mut writer = store.writer(1)?;
+    for path in paths {
+        let target = absolute(path);
+        let keys: Vec<String> = store
+            .manifest
+            .documents
+            .keys()
+            .filter(|k| !k.starts_with(corpus::BUNDLED_PREFIX) && Path::new(k).starts_with(&target))
+            .cloned()
+            .collect();
+        if keys.is_empty() {
+            summary
+                .files
+                .push(failed(path, not_indexed_reason(store, path)));
+        }
+        for key in keys {
+            let chunks = store.manifest.documents.get(&key).map_or(0, |d| d.chunks);
+            store.delete(&writer, &key);
+            summary.files.push(FileReport {
+                path: PathBuf::from(&key),
+                outcome: Outcome::Removed,
+                chunks,
+                warnings: Vec::new(),
+            });
+        }
+    }
+    if summary.count(|o| *o == Outcome::Removed) == 0 {
+        return Ok(summary);
+    }
+    store.commit(&mut writer)?;
+    drop(writer);
+    store.refresh_vocabulary()?;
+    store.purge_deleted()?;
+    Ok(summary)
+}
+
+/// The key a document indexed from `path` would have: the canonical path, or
+/// for a file that is gone, its canonical folder joined with its name (or,
+/// when that is gone too, the path made absolute without `.` and `..`).
+fn absolute(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    if let (Some(parent), Some(name)) = (path.parent(), path.file_name()) {
+        let parent = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
+        if let Ok(p) = std::fs::canonicalize(parent) {
+            return p.join(name);
+        }
+    }
+    let joined = std::env::current_dir().map_or_else(|_| path.to_path_buf(), |d| d.join(path));
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn not_indexed_reason(store: &Store, path: &Path) -> String {
+    let given = path.to_string_lossy().replace('\\', "/");
+    let bundled = store
+        .manifest
+        .documents
+        .keys()
+        .filter_map(|k| k.strip_prefix(corpus::BUNDLED_PREFIX))
+        .any(|rel| given.ends_with(rel));
+    if bundled {
+        "gehört zum mitgelieferten Leitfaden, der fest eingebaut ist und nicht entfernt werden \
+         kann; nur die eigenen Regelungen durchsucht `leitplanke ask --kind kommunal`"
+            .to_string()
+    } else {
+        "ist nicht im Index; `leitplanke list` zeigt die indexierten Dateien mit ihrem Pfad"
+            .to_string()
+    }
 }
 
 fn failed(path: &Path, reason: String) -> FileReport {
