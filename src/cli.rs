@@ -17,11 +17,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
                   Alles läuft lokal; kein Dokument und keine Frage verlässt den Rechner."
 )]
 pub struct Cli {
-    /// Index-Ordner (Vorgabe: Datenverzeichnis des Benutzers, z. B. ~/.local/share/leitplanke/index)
+    /// Index-Ordner (Vorgabe: lokales Datenverzeichnis des Benutzers, unter Linux ~/.local/share/leitplanke/index, unter Windows %LOCALAPPDATA%\leitplanke\index)
     #[arg(long, global = true, env = "LEITPLANKE_INDEX", value_name = "ORDNER")]
     pub index: Option<PathBuf>,
 
-    /// Modellordner (Vorgabe: Datenverzeichnis des Benutzers, z. B. ~/.local/share/leitplanke/modelle)
+    /// Modellordner (Vorgabe: lokales Datenverzeichnis des Benutzers, unter Linux ~/.local/share/leitplanke/modelle, unter Windows %LOCALAPPDATA%\leitplanke\modelle)
     #[arg(long, global = true, env = "LEITPLANKE_MODELS", value_name = "ORDNER")]
     pub modelle: Option<PathBuf>,
 

@@ -36,20 +36,23 @@ struct Settings {
 }
 
 impl Settings {
+    /// Index and models live in the user's local data folder: `~/.local/share` on
+    /// Linux, `%LOCALAPPDATA%` on Windows, where the roaming folder would copy
+    /// gigabytes of models to the server at every logon of a roaming profile.
     fn resolve(cli: &Cli, started: Instant) -> Result<Settings> {
         let index_dir = match &cli.index {
             Some(dir) => dir.clone(),
-            None => dirs::data_dir()
+            None => dirs::data_local_dir()
                 .map(|d| d.join("leitplanke").join("index"))
                 .context("kein Datenverzeichnis gefunden; bitte `--index ORDNER` angeben oder LEITPLANKE_INDEX setzen")?,
         };
         let models_dir = match &cli.modelle {
             Some(dir) => dir.clone(),
-            None => dirs::data_dir()
+            None => dirs::data_local_dir()
                 .map(|d| d.join("leitplanke").join("modelle"))
                 .context("kein Datenverzeichnis gefunden; bitte `--modelle ORDNER` angeben oder LEITPLANKE_MODELS setzen")?,
         };
-        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let color = codes_on(&std::io::stdout()) && std::env::var_os("NO_COLOR").is_none();
         Ok(Settings {
             index_dir,
             models_dir,
@@ -114,6 +117,45 @@ fn quiet_on_closed_pipe() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+}
+
+/// True when `stream` is a terminal that understands ANSI codes (colour,
+/// clearing the progress line). Windows consoles do once asked to
+/// ([`enable_terminal_codes`]); an old console that refuses gets plain text.
+fn codes_on(stream: &impl IsTerminal) -> bool {
+    static CODES: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    stream.is_terminal() && *CODES.get_or_init(enable_terminal_codes)
+}
+
+#[cfg(not(windows))]
+fn enable_terminal_codes() -> bool {
+    true
+}
+
+/// Switches on ANSI processing for the console behind stdout and stderr.
+#[cfg(windows)]
+#[allow(unsafe_code)]
+fn enable_terminal_codes() -> bool {
+    use windows_sys::Win32::System::Console::{
+        GetConsoleMode, GetStdHandle, SetConsoleMode, ENABLE_VIRTUAL_TERMINAL_PROCESSING,
+        STD_ERROR_HANDLE, STD_OUTPUT_HANDLE,
+    };
+    [STD_OUTPUT_HANDLE, STD_ERROR_HANDLE]
+        .into_iter()
+        .all(|which| {
+            // SAFETY: plain Win32 calls on the process's own standard handles; `mode` is a
+            // valid out-pointer for the duration of the call.
+            unsafe {
+                let handle = GetStdHandle(which);
+                let mut mode = 0;
+                if GetConsoleMode(handle, &mut mode) == 0 {
+                    // Not a console (redirected): no codes are written there anyway.
+                    return true;
+                }
+                mode & ENABLE_VIRTUAL_TERMINAL_PROCESSING != 0
+                    || SetConsoleMode(handle, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING) != 0
+            }
+        })
 }
 
 fn main() -> ExitCode {
@@ -430,7 +472,7 @@ fn sync_vectors(store: &Store, embedder: &embed::Embedder, show_progress: bool) 
     if pending.is_empty() {
         return Ok(vectors);
     }
-    let show = show_progress && std::io::stderr().is_terminal();
+    let show = show_progress && codes_on(&std::io::stderr());
     // Chunk texts are passages; search hints are questions and embed as queries.
     let (hints, passages): (Vec<_>, Vec<_>) = pending.into_iter().partition(|p| p.is_query());
     if show_progress {
@@ -474,7 +516,7 @@ fn sync_vectors(store: &Store, embedder: &embed::Embedder, show_progress: bool) 
 /// Colour on stderr only on a terminal and without `NO_COLOR`.
 fn stderr_style() -> Style {
     Style {
-        color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        color: codes_on(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none(),
     }
 }
 
@@ -505,7 +547,7 @@ fn index(settings: &Settings, args: IndexArgs) -> Result<Exit> {
         prune: !args.behalten,
         ..IndexOptions::default()
     };
-    let show_progress = std::io::stderr().is_terminal() && !args.json;
+    let show_progress = codes_on(&std::io::stderr()) && !args.json;
     let start = Instant::now();
     let mut bar = |p: Progress| {
         if show_progress {

@@ -10,7 +10,6 @@
 //! read on demand with positioned reads, which keeps `load` fast and memory low.
 
 use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Storage, Tensor};
@@ -198,7 +197,7 @@ impl SafeTensors {
             return Err(corrupt(format!("nur {file_len} Bytes lang")));
         }
         let mut len_bytes = [0u8; 8];
-        file.read_exact_at(&mut len_bytes, 0).map_err(io)?;
+        read_exact_at(&file, &mut len_bytes, 0).map_err(io)?;
         let header_len = u64::from_le_bytes(len_bytes);
         if header_len > 100_000_000 || 8 + header_len > file_len {
             return Err(corrupt(format!(
@@ -206,7 +205,7 @@ impl SafeTensors {
             )));
         }
         let mut header = vec![0u8; header_len as usize];
-        file.read_exact_at(&mut header, 8).map_err(io)?;
+        read_exact_at(&file, &mut header, 8).map_err(io)?;
         let v: Value = serde_json::from_slice(&header)
             .map_err(|e| corrupt(format!("Kopfbereich ist kein gültiges JSON ({e})")))?;
         let obj = v
@@ -301,8 +300,7 @@ impl SafeTensors {
             (t.dtype, t.start, t.len)
         };
         let mut bytes = vec![0u8; len];
-        self.file
-            .read_exact_at(&mut bytes, start)
+        read_exact_at(&self.file, &mut bytes, start)
             .map_err(|e| self.corrupt(format!("Tensor {name} nicht lesbar ({e})")))?;
         self.hash.update(&bytes);
         let out = to_f32(dtype, &bytes);
@@ -492,8 +490,7 @@ impl Model {
         let samples = 256.min(cfg.vocab);
         for s in 0..samples {
             let r = (s * cfg.vocab / samples) as u64;
-            st.file
-                .read_exact_at(&mut row, word_start + r * row_bytes as u64)
+            read_exact_at(&st.file, &mut row, word_start + r * row_bytes as u64)
                 .map_err(|e| st.corrupt(format!("Worteinbettungen nicht lesbar ({e})")))?;
             st.hash.update(&row);
         }
@@ -545,12 +542,15 @@ impl Model {
         for s in seqs {
             for (pos, &id) in s.iter().enumerate() {
                 let id = (id as usize).min(self.cfg.vocab - 1) as u64;
-                self.file
-                    .read_exact_at(&mut buf, self.word_start + id * row_bytes as u64)
-                    .map_err(|e| EmbedError::Io {
-                        path: self.path.clone(),
-                        source: e,
-                    })?;
+                read_exact_at(
+                    &self.file,
+                    &mut buf,
+                    self.word_start + id * row_bytes as u64,
+                )
+                .map_err(|e| EmbedError::Io {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
                 let w = to_f32(self.word_dtype, &buf);
                 let p = &self.positions[pos * h..(pos + 1) * h];
                 x.extend(
@@ -759,6 +759,32 @@ fn erf(x: f32) -> f32 {
                                 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
     let erfc = t * fast_exp(poly);
     (1.0 - erfc).copysign(x)
+}
+
+/// Fills `buf` from `file` at `offset` without moving a shared cursor, so
+/// that threads can read rows of the same file at once.
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+/// Fills `buf` from `file` at `offset`; Windows reads at an explicit offset
+/// too, but may return fewer bytes per call.
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

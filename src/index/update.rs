@@ -107,7 +107,7 @@ pub fn index_paths(
     let mut candidates = Vec::new();
     let mut folders = Vec::new();
     for path in paths {
-        match std::fs::canonicalize(path) {
+        match canonical(path) {
             Ok(abs) if abs.is_dir() => {
                 walk(&abs, options, &mut candidates, &mut summary);
                 folders.push(abs);
@@ -211,11 +211,26 @@ pub fn remove_paths(store: &mut Store, paths: &[PathBuf]) -> Result<Summary, Ind
     Ok(summary)
 }
 
+/// The canonical absolute path, the key a document is indexed under. On
+/// Windows without the `\\?\` prefix that canonicalisation adds to drive
+/// paths, so that keys, `list` and citations show `C:\...` as users write it.
+fn canonical(path: &Path) -> std::io::Result<PathBuf> {
+    let p = std::fs::canonicalize(path)?;
+    if cfg!(windows) {
+        if let Some(rest) = p.to_str().and_then(|s| s.strip_prefix(r"\\?\")) {
+            if rest.as_bytes().get(1) == Some(&b':') {
+                return Ok(PathBuf::from(rest));
+            }
+        }
+    }
+    Ok(p)
+}
+
 /// The key a document indexed from `path` would have: the canonical path, or
 /// for a file that is gone, its canonical folder joined with its name (or,
 /// when that is gone too, the path made absolute without `.` and `..`).
 fn absolute(path: &Path) -> PathBuf {
-    if let Ok(p) = std::fs::canonicalize(path) {
+    if let Ok(p) = canonical(path) {
         return p;
     }
     if let (Some(parent), Some(name)) = (path.parent(), path.file_name()) {
@@ -224,7 +239,7 @@ fn absolute(path: &Path) -> PathBuf {
         } else {
             parent
         };
-        if let Ok(p) = std::fs::canonicalize(parent) {
+        if let Ok(p) = canonical(parent) {
             return p.join(name);
         }
     }
