@@ -647,6 +647,9 @@ fn list(settings: &Settings, args: ListArgs) -> Result<Exit> {
     } else {
         print!("{}", report::indexing::list_terminal(&docs, settings.style));
         println!("Index: {}", settings.index_dir.display());
+        if store.has_own_documents() {
+            println!("Eigene Dateien wieder herausnehmen: leitplanke remove PFAD");
+        }
     }
     Ok(Exit::Ok)
 }

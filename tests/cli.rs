@@ -353,6 +353,8 @@ fn remove_takes_documents_out_even_when_their_files_are_gone() {
     );
     let hits = own_hits(home.path());
     assert!(hits.len() == 1 && hits[0].ends_with("a.md"), "{hits:?}");
+    let r = run_in(home.path(), &["list"]);
+    assert!(r.stdout.contains("leitplanke remove PFAD"), "{}", r.stdout);
 
     // The removed text is erased from the index files, not only marked as deleted.
     let index = tantivy::Index::open_in_dir(home.path().join("index")).unwrap();

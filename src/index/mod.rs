@@ -309,6 +309,14 @@ impl Store {
             .any(|d| d.kind == DocKind::Kommunal)
     }
 
+    /// True when documents other than the bundled corpus are indexed.
+    pub fn has_own_documents(&self) -> bool {
+        self.manifest
+            .documents
+            .keys()
+            .any(|k| !k.starts_with(corpus::BUNDLED_PREFIX))
+    }
+
     /// Removes a document's chunks (not yet committed).
     pub fn delete(&mut self, writer: &IndexWriter, key: &str) {
         writer.delete_term(Term::from_field_text(self.fields.doc_key, key));
