@@ -404,6 +404,63 @@ fn remove_takes_documents_out_even_when_their_files_are_gone() {
 }
 
 #[test]
+fn rules_not_yet_in_force_are_marked() {
+    let home = tempfile::tempdir().unwrap();
+    let rules = home.path().join("regeln");
+    write(
+        &rules,
+        "alt.md",
+        "---\ntitle: DA 2020\ngueltig_ab: 2020-01-01\n---\n# DA\n## § 5 Kennzeichnung\nMit KI erstellte Texte werden gekennzeichnet.\n".as_bytes(),
+    );
+    write(
+        &rules,
+        "neu.md",
+        "---\ntitle: DA 2999\ngueltig_ab: 2999-01-01\n---\n# DA\n## § 5 Kennzeichnung\nAlle mit KI erstellten Texte werden gekennzeichnet, auch interne.\n".as_bytes(),
+    );
+    assert_eq!(
+        run_in(home.path(), &["index", rules.to_str().unwrap()]).code,
+        0
+    );
+    let question = "Werden mit KI erstellte Texte gekennzeichnet?";
+    let r = run_in(home.path(), &["ask", "--kind", "kommunal", question]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("gültig ab 2999-01-01, NOCH NICHT IN KRAFT"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("2020-01-01, NOCH"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("Hinweis: Noch nicht in Kraft: ["),
+        "{}",
+        r.stdout
+    );
+    let r = run_in(
+        home.path(),
+        &["ask", "--json", "--kind", "kommunal", question],
+    );
+    let in_force: Vec<(String, Value)> = json_lines(&r.stdout)
+        .into_iter()
+        .filter(|l| l["type"] == "hit")
+        .map(|l| {
+            (
+                l["document"]["title"].as_str().unwrap().to_string(),
+                l["document"]["in_kraft"].clone(),
+            )
+        })
+        .collect();
+    assert!(
+        in_force.contains(&("DA 2020".into(), Value::Bool(true))),
+        "{in_force:?}"
+    );
+    assert!(
+        in_force.contains(&("DA 2999".into(), Value::Bool(false))),
+        "{in_force:?}"
+    );
+}
+
+#[test]
 fn one_bad_file_is_reported_and_the_others_indexed() {
     let home = tempfile::tempdir().unwrap();
     let rules = home.path().join("regeln");

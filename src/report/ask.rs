@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use serde_json::{json, Value};
 
-use super::{wrap, Style};
+use super::{in_force, today, wrap, Style};
 use crate::analysis::Analyzer;
 use crate::answer::grounded::Draft;
 use crate::answer::Answer;
@@ -53,16 +53,35 @@ pub fn citation(hit: &Hit) -> String {
     s
 }
 
-fn source_line(hit: &Hit) -> String {
+fn source_line(hit: &Hit, today: &str) -> String {
     let mut parts = vec![kind_label(hit).to_string()];
     if let Some(s) = &hit.stand {
         parts.push(format!("Stand {s}"));
     }
     if let Some(g) = &hit.gueltig_ab {
-        parts.push(format!("gültig ab {g}"));
+        if in_force(Some(g), today) == Some(false) {
+            parts.push(format!("gültig ab {g}, NOCH NICHT IN KRAFT"));
+        } else {
+            parts.push(format!("gültig ab {g}"));
+        }
     }
     parts.push(hit.path.clone());
     parts.join(" · ")
+}
+
+/// The note after the passages when some of them are rules not yet in force.
+fn not_yet_in_force_note(hits: &[Hit], today: &str) -> Option<String> {
+    let pending: Vec<String> = hits
+        .iter()
+        .filter(|h| in_force(h.gueltig_ab.as_deref(), today) == Some(false))
+        .map(|h| format!("[{}] ab {}", h.rank, h.gueltig_ab.as_deref().unwrap_or("")))
+        .collect();
+    (!pending.is_empty()).then(|| {
+        format!(
+            "Hinweis: Noch nicht in Kraft: {}. Bis dahin gilt, was vorher geregelt war.",
+            pending.join(", ")
+        )
+    })
 }
 
 /// Marks the words of `text` whose analysed form is a query term.
@@ -132,6 +151,7 @@ pub fn render_terminal(
     style: Style,
 ) -> String {
     let terms: HashSet<String> = result.terms.iter().map(|t| t.text.clone()).collect();
+    let today = today();
     let mut out = String::new();
     out.push_str(&format!("{} {question}\n\n", style.bold("Frage:")));
     if let Some(answer) = answer {
@@ -151,7 +171,11 @@ pub fn render_terminal(
             &hit.rank.to_string(),
             &terms,
             style,
+            &today,
         );
+    }
+    if let Some(note) = not_yet_in_force_note(&result.hits, &today) {
+        out.push_str(&wrap(&style.warn(&note), WIDTH, ""));
     }
     if !result.examples.is_empty() {
         out.push('\n');
@@ -168,6 +192,7 @@ pub fn render_terminal(
                 &format!("B{}", hit.rank),
                 &terms,
                 style,
+                &today,
             );
         }
         out.push_str(&wrap(
@@ -187,11 +212,14 @@ fn push_hit(
     label: &str,
     terms: &HashSet<String>,
     style: Style,
+    today: &str,
 ) {
     let head = format!("[{label}] {}", citation(hit));
     out.push_str(&wrap(&style.bold(&head), WIDTH, ""));
-    let source = source_line(hit);
-    let source = if hit.kind == DocKind::Beispiel {
+    let source = source_line(hit, today);
+    let source = if hit.kind == DocKind::Beispiel
+        || in_force(hit.gueltig_ab.as_deref(), today) == Some(false)
+    {
         style.warn(&source)
     } else {
         style.dim(&source)
@@ -215,6 +243,7 @@ pub fn hit_json(hit: &Hit) -> Value {
             "kind": hit.kind.as_str(),
             "stand": hit.stand,
             "gueltig_ab": hit.gueltig_ab,
+            "in_kraft": in_force(hit.gueltig_ab.as_deref(), &today()),
         },
         "section": hit.section,
         "page": hit.page,

@@ -6,6 +6,50 @@ pub mod check;
 pub mod indexing;
 pub mod models;
 
+/// Civil date (year, month, day) of a Unix time in seconds, UTC, without a
+/// date library.
+pub fn civil_date(secs: u64) -> (i64, u32, u32) {
+    let days = (secs / 86_400) as i64;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Today as `YYYY-MM-DD` (UTC).
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (y, m, d) = civil_date(secs);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Whether a rule with `gueltig_ab` (`YYYY-MM-DD` or `YYYY-MM`, as in the
+/// front matter) is in force on `today` (`YYYY-MM-DD`); `None` when the date
+/// is missing or not in that form.
+pub fn in_force(gueltig_ab: Option<&str>, today: &str) -> Option<bool> {
+    let g = gueltig_ab?.trim();
+    let well_formed = |s: &str| {
+        s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
+    };
+    match g.len() {
+        10 | 7 if well_formed(g) => Some(g <= &today[..g.len()]),
+        _ => None,
+    }
+}
+
 /// Terminal styling: ANSI colour only on a terminal and without `NO_COLOR`.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -82,6 +126,20 @@ fn visible_len(s: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn civil_dates_and_validity() {
+        assert_eq!(civil_date(0), (1970, 1, 1));
+        assert_eq!(civil_date(1_795_000_000), (2026, 11, 18));
+        assert_eq!(civil_date(951_782_400), (2000, 2, 29));
+        assert_eq!(in_force(Some("2026-03-01"), "2026-03-01"), Some(true));
+        assert_eq!(in_force(Some("2026-03-02"), "2026-03-01"), Some(false));
+        assert_eq!(in_force(Some("2026-04"), "2026-03-31"), Some(false));
+        assert_eq!(in_force(Some("2026-03"), "2026-03-01"), Some(true));
+        assert_eq!(in_force(Some("1. März 2026"), "2026-03-01"), None);
+        assert_eq!(in_force(None, "2026-03-01"), None);
+        assert_eq!(today().len(), 10);
+    }
 
     #[test]
     fn wraps_with_indent() {
