@@ -78,6 +78,7 @@ fn date(secs: u64) -> String {
 
 /// The table of `leitplanke list`.
 pub fn list_terminal(docs: &[&DocEntry], style: Style) -> String {
+    let today = super::today();
     let mut out = String::new();
     out.push_str(&style.bold(&format!(
         "{:<10} {:>6} {:>6}  {:<16}  {}",
@@ -95,6 +96,16 @@ pub fn list_terminal(docs: &[&DocEntry], style: Style) -> String {
             d.title
         ));
         out.push_str(&format!("{:<44}{}\n", "", style.dim(&d.path)));
+        if let (Some(g), Some(false)) = (
+            &d.gueltig_ab,
+            super::in_force(d.gueltig_ab.as_deref(), &today),
+        ) {
+            out.push_str(&format!(
+                "{:<44}{}\n",
+                "",
+                style.warn(&format!("noch nicht in Kraft (gültig ab {g})"))
+            ));
+        }
         for w in &d.warnings {
             out.push_str(&format!(
                 "{:<44}{}\n",
@@ -111,7 +122,9 @@ pub fn list_json(docs: &[&DocEntry]) -> Vec<Value> {
         .map(|d| {
             json!({"type": "document", "title": d.title, "path": d.path, "kind": d.kind.as_str(),
                    "pages": d.pages, "chunks": d.chunks, "indexed_at": date(d.indexed_at),
-                   "stand": d.stand, "gueltig_ab": d.gueltig_ab, "warnings": d.warnings, "sha256": d.hash})
+                   "stand": d.stand, "gueltig_ab": d.gueltig_ab,
+                   "in_kraft": super::in_force(d.gueltig_ab.as_deref(), &super::today()),
+                   "warnings": d.warnings, "sha256": d.hash})
         })
         .collect()
 }
