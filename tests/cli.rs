@@ -458,6 +458,21 @@ fn rules_not_yet_in_force_are_marked() {
         in_force.contains(&("DA 2999".into(), Value::Bool(false))),
         "{in_force:?}"
     );
+    let r = run_in(home.path(), &["list"]);
+    assert_eq!(
+        r.stdout
+            .matches("noch nicht in Kraft (gültig ab 2999-01-01)")
+            .count(),
+        1,
+        "{}",
+        r.stdout
+    );
+    let r = run_in(home.path(), &["list", "--json"]);
+    let future = json_lines(&r.stdout)
+        .into_iter()
+        .find(|d| d["title"] == "DA 2999")
+        .unwrap();
+    assert_eq!(future["in_kraft"], false);
 }
 
 #[test]
