@@ -17,7 +17,7 @@ use cli::{
 };
 use leitplanke::answer::{extractive_answer, grounded};
 use leitplanke::eval::{beir, evaluate, load_questions, AnalysisVariant, DenseEval};
-use leitplanke::index::update::{index_paths, remove_paths, IndexOptions, Outcome, Progress};
+use leitplanke::index::update::{index_paths, remove_paths, IndexOptions, Progress, Summary};
 use leitplanke::index::vectors::{self, Vectors};
 use leitplanke::index::Store;
 use leitplanke::ingest::DocKind;
@@ -561,48 +561,36 @@ fn index(settings: &Settings, args: IndexArgs) -> Result<Exit> {
     if let Some(embedder) = settings.embedder(args.nur_lexikalisch) {
         sync_vectors(&store, &embedder, !args.json)?;
     }
-    for line in report::indexing::problems(&summary) {
-        eprintln!("{line}");
-    }
-    if args.json {
-        print_json_lines(&report::indexing::summary_json(&summary))?;
-    } else {
-        eprintln!(
-            "{} ({:.1} s)",
-            report::indexing::summary_line(&summary, stderr_style()),
-            start.elapsed().as_secs_f64()
-        );
-    }
-    Ok(if summary.failed() > 0 {
-        Exit::Findings
-    } else {
-        Exit::Ok
-    })
+    finish_run(&summary, args.json, start, &[])
 }
 
 fn remove(settings: &Settings, args: RemoveArgs) -> Result<Exit> {
     let mut store = settings.open_store()?;
     let start = Instant::now();
     let summary = remove_paths(&mut store, &args.pfade)?;
-    for line in report::indexing::problems(&summary) {
+    finish_run(
+        &summary,
+        args.json,
+        start,
+        &report::indexing::removed_lines(&summary),
+    )
+}
+
+/// The end of an `index` or `remove` run: problems on stderr, then the JSON
+/// lines or `details` and the summary line; exit 1 when a file failed.
+fn finish_run(summary: &Summary, json: bool, start: Instant, details: &[String]) -> Result<Exit> {
+    for line in report::indexing::problems(summary) {
         eprintln!("{line}");
     }
-    if args.json {
-        print_json_lines(&report::indexing::summary_json(&summary))?;
+    if json {
+        print_json_lines(&report::indexing::summary_json(summary))?;
     } else {
-        for f in &summary.files {
-            if f.outcome == Outcome::Removed {
-                let unit = if f.chunks == 1 {
-                    "Textteil"
-                } else {
-                    "Textteile"
-                };
-                eprintln!("entfernt: {} ({} {unit})", f.path.display(), f.chunks);
-            }
+        for line in details {
+            eprintln!("{line}");
         }
         eprintln!(
             "{} ({:.1} s)",
-            report::indexing::summary_line(&summary, stderr_style()),
+            report::indexing::summary_line(summary, stderr_style()),
             start.elapsed().as_secs_f64()
         );
     }

@@ -6,7 +6,7 @@
 
 use crate::model::{GenOptions, GenStats, Message, ModelError, Role};
 use crate::report::ask::citation;
-use crate::report::{in_force, today};
+use crate::report::{pending_since, today};
 use crate::retrieve::Hit;
 use crate::text::sentences;
 
@@ -98,8 +98,7 @@ fn defuse(text: &str) -> String {
 
 /// The `gueltig_ab` date of a rule that is not yet in force.
 fn not_yet_in_force(hit: &Hit) -> Option<&str> {
-    let g = hit.gueltig_ab.as_deref()?;
-    (in_force(Some(g), &today()) == Some(false)).then_some(g)
+    pending_since(hit.gueltig_ab.as_deref(), &today())
 }
 
 fn fence(n: usize, hit: &Hit, text: &str) -> String {

@@ -339,7 +339,7 @@ impl Store {
         if let Some(mut vectors) = vectors::Vectors::load(&self.dir) {
             let before = vectors.len();
             let docs = &self.manifest.documents;
-            vectors.retain(|r| docs.get(&r.doc_key).is_some_and(|d| d.hash == r.hash));
+            vectors.retain(|r| r.is_current(docs));
             if vectors.len() < before {
                 vectors.save(&self.dir)?;
             }

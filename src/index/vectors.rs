@@ -32,6 +32,14 @@ pub struct ChunkRef {
     pub part: u32,
 }
 
+impl ChunkRef {
+    /// True when the vector belongs to a document of `docs` as it is now
+    /// (same content hash): vectors of changed or removed documents are stale.
+    pub fn is_current(&self, docs: &std::collections::BTreeMap<String, super::DocEntry>) -> bool {
+        docs.get(&self.doc_key).is_some_and(|d| d.hash == self.hash)
+    }
+}
+
 /// All chunk vectors of an index, for one embedding model.
 #[derive(Debug, Clone, Default)]
 pub struct Vectors {
@@ -160,7 +168,7 @@ pub fn pending(
         *vectors = Vectors::new(model_id, dim);
     }
     let docs = &store.manifest.documents;
-    vectors.retain(|r| docs.get(&r.doc_key).is_some_and(|d| d.hash == r.hash));
+    vectors.retain(|r| r.is_current(docs));
     let have: std::collections::HashSet<(String, u32)> = vectors
         .refs
         .iter()

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use serde_json::{json, Value};
 
-use super::{in_force, today, wrap, Style};
+use super::{in_force, pending_since, today, wrap, Style};
 use crate::analysis::Analyzer;
 use crate::answer::grounded::Draft;
 use crate::answer::Answer;
@@ -59,11 +59,8 @@ fn source_line(hit: &Hit, today: &str) -> String {
         parts.push(format!("Stand {s}"));
     }
     if let Some(g) = &hit.gueltig_ab {
-        if in_force(Some(g), today) == Some(false) {
-            parts.push(format!("gültig ab {g}, NOCH NICHT IN KRAFT"));
-        } else {
-            parts.push(format!("gültig ab {g}"));
-        }
+        let pending = pending_since(Some(g), today).map_or("", |_| ", NOCH NICHT IN KRAFT");
+        parts.push(format!("gültig ab {g}{pending}"));
     }
     parts.push(hit.path.clone());
     parts.join(" · ")
@@ -73,8 +70,9 @@ fn source_line(hit: &Hit, today: &str) -> String {
 fn not_yet_in_force_note(hits: &[Hit], today: &str) -> Option<String> {
     let pending: Vec<String> = hits
         .iter()
-        .filter(|h| in_force(h.gueltig_ab.as_deref(), today) == Some(false))
-        .map(|h| format!("[{}] ab {}", h.rank, h.gueltig_ab.as_deref().unwrap_or("")))
+        .filter_map(|h| {
+            pending_since(h.gueltig_ab.as_deref(), today).map(|g| format!("[{}] ab {g}", h.rank))
+        })
         .collect();
     (!pending.is_empty()).then(|| {
         format!(
@@ -218,7 +216,7 @@ fn push_hit(
     out.push_str(&wrap(&style.bold(&head), WIDTH, ""));
     let source = source_line(hit, today);
     let source = if hit.kind == DocKind::Beispiel
-        || in_force(hit.gueltig_ab.as_deref(), today) == Some(false)
+        || pending_since(hit.gueltig_ab.as_deref(), today).is_some()
     {
         style.warn(&source)
     } else {

@@ -20,6 +20,23 @@ pub fn problems(summary: &Summary) -> Vec<String> {
     out
 }
 
+/// One line per removed document (for stderr).
+pub fn removed_lines(summary: &Summary) -> Vec<String> {
+    summary
+        .files
+        .iter()
+        .filter(|f| f.outcome == Outcome::Removed)
+        .map(|f| {
+            let unit = if f.chunks == 1 {
+                "Textteil"
+            } else {
+                "Textteile"
+            };
+            format!("entfernt: {} ({} {unit})", f.path.display(), f.chunks)
+        })
+        .collect()
+}
+
 /// The closing summary line.
 pub fn summary_line(summary: &Summary, style: Style) -> String {
     let c = |o: fn(&Outcome) -> bool| summary.count(o);
@@ -96,10 +113,7 @@ pub fn list_terminal(docs: &[&DocEntry], style: Style) -> String {
             d.title
         ));
         out.push_str(&format!("{:<44}{}\n", "", style.dim(&d.path)));
-        if let (Some(g), Some(false)) = (
-            &d.gueltig_ab,
-            super::in_force(d.gueltig_ab.as_deref(), &today),
-        ) {
+        if let Some(g) = super::pending_since(d.gueltig_ab.as_deref(), &today) {
             out.push_str(&format!(
                 "{:<44}{}\n",
                 "",

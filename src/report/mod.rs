@@ -50,6 +50,11 @@ pub fn in_force(gueltig_ab: Option<&str>, today: &str) -> Option<bool> {
     }
 }
 
+/// The `gueltig_ab` date of a rule that is not yet in force on `today`.
+pub fn pending_since<'a>(gueltig_ab: Option<&'a str>, today: &str) -> Option<&'a str> {
+    gueltig_ab.filter(|g| in_force(Some(g), today) == Some(false))
+}
+
 /// Terminal styling: ANSI colour only on a terminal and without `NO_COLOR`.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {

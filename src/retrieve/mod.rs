@@ -520,7 +520,7 @@ fn hint_similarity(store: &Store, dense: &Dense) -> Option<f32> {
     v.refs
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.part > 0 && docs.get(&r.doc_key).is_some_and(|d| d.hash == r.hash))
+        .filter(|(_, r)| r.part > 0 && r.is_current(docs))
         .map(|(i, _)| dot(dense.query, v.row(i)))
         .max_by(f32::total_cmp)
 }
