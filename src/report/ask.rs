@@ -157,6 +157,12 @@ pub fn render_terminal(
         out.push_str(&style.dim(" (aus den Fundstellen zusammengestellt, ohne Sprachmodell):"));
         out.push('\n');
         out.push_str(&wrap(&answer.text(), WIDTH, "  "));
+    }
+    // Right under the short answer, which may quote such a rule as if it applied.
+    if let Some(note) = not_yet_in_force_note(&result.hits, &today) {
+        out.push_str(&wrap(&style.warn(&note), WIDTH, ""));
+    }
+    if answer.is_some() {
         out.push('\n');
     }
     out.push_str(&style.bold("Fundstellen:"));
@@ -171,9 +177,6 @@ pub fn render_terminal(
             style,
             &today,
         );
-    }
-    if let Some(note) = not_yet_in_force_note(&result.hits, &today) {
-        out.push_str(&wrap(&style.warn(&note), WIDTH, ""));
     }
     if !result.examples.is_empty() {
         out.push('\n');
