@@ -752,10 +752,31 @@ fn eval(settings: &Settings, args: EvalArgs) -> Result<Exit> {
                 .map_or("–".to_string(), |r| r.to_string());
             println!("  {} (Rang {rank}) {}", miss.id, miss.text);
             println!("      erwartet: {}", miss.expected.join(", "));
-            println!("      gefunden: {}", miss.top.join(", "));
+            println!("      gefunden: {}", first_three(&miss.top));
+        }
+    }
+    let partial: Vec<_> = report.questions.iter().filter(|q| q.is_partial()).collect();
+    if !partial.is_empty() {
+        println!("\nNur teilweise unter den ersten 3 ({}):", partial.len());
+        for q in partial {
+            let missing: Vec<String> = q
+                .expected
+                .iter()
+                .zip(&q.ranks)
+                .filter(|(_, r)| r.is_none_or(|r| r > 3))
+                .map(|(e, r)| format!("{e} (Rang {})", r.map_or("–".into(), |r| r.to_string())))
+                .collect();
+            println!("  {} {}", q.id, q.text);
+            println!("      fehlt: {}", missing.join(", "));
+            println!("      gefunden: {}", first_three(&q.top));
         }
     }
     Ok(Exit::Ok)
+}
+
+/// The first three hit references of an eval outcome, comma-separated.
+fn first_three(top: &[String]) -> String {
+    top.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
 }
 
 fn eval_beir(

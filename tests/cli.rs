@@ -535,6 +535,24 @@ fn eval_prints_metrics_and_misses() {
         "regression floor of the lexical search: recall@3 {recall3}"
     );
     assert!(v["metrics"]["questions"].as_u64().unwrap() >= 60);
+    // Every answerable question is reported with the rank of each expected
+    // section, consistent with the aggregate Recall@3.
+    let questions = v["questions"].as_array().unwrap();
+    assert_eq!(
+        questions.len() as u64,
+        v["abstention"]["answerable"].as_u64().unwrap()
+    );
+    let mut sum = 0.0;
+    for q in questions {
+        let ranks = q["ranks"].as_array().unwrap();
+        assert_eq!(ranks.len(), q["expected"].as_array().unwrap().len(), "{q}");
+        let found = ranks
+            .iter()
+            .filter(|r| r.as_u64().is_some_and(|r| r <= 3))
+            .count();
+        sum += found as f64 / ranks.len() as f64;
+    }
+    assert!((sum / questions.len() as f64 - recall3).abs() < 1e-9);
 }
 
 #[test]

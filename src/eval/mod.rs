@@ -63,16 +63,36 @@ pub fn parse_questions(text: &str) -> Result<Vec<Question>, String> {
         .map_err(|e| e.message().to_string())
 }
 
-/// Result of one question.
+/// Result of one answerable question.
 #[derive(Debug, Clone, Serialize)]
 pub struct QuestionOutcome {
     pub id: String,
     pub text: String,
     /// Rank of the first relevant hit, if within the top 10.
     pub first_relevant: Option<usize>,
-    /// Where the top 3 hits came from (`datei.md#slug`).
+    /// Where the first 10 hits came from (`datei.md#slug`).
     pub top: Vec<String>,
     pub expected: Vec<String>,
+    /// Rank of each expected section among the first 10 hits, in the order
+    /// of `expected`.
+    pub ranks: Vec<Option<usize>>,
+}
+
+impl QuestionOutcome {
+    /// How many expected sections are among the first `k` hits.
+    pub fn found(&self, k: usize) -> usize {
+        self.ranks.iter().flatten().filter(|&&r| r <= k).count()
+    }
+
+    /// No expected section among the first 3 hits.
+    pub fn is_miss(&self) -> bool {
+        self.found(3) == 0
+    }
+
+    /// Some, not all, expected sections among the first 3 hits.
+    pub fn is_partial(&self) -> bool {
+        (1..self.expected.len()).contains(&self.found(3))
+    }
 }
 
 /// Aggregate metrics.
@@ -170,6 +190,8 @@ pub struct EvalReport {
     pub metrics: Metrics,
     /// Questions whose answer was not among the top 3.
     pub misses: Vec<QuestionOutcome>,
+    /// Every answerable question with the ranks of its expected sections.
+    pub questions: Vec<QuestionOutcome>,
     /// Whether `ask` would answer or decline ("keine passende Stelle").
     pub abstention: Abstention,
 }
@@ -265,7 +287,7 @@ pub fn evaluate(
     dense: Option<DenseEval>,
 ) -> Result<EvalReport, EvalError> {
     let mut builder = MetricsBuilder::default();
-    let mut misses = Vec::new();
+    let mut outcomes = Vec::new();
     let mut abstention = Abstention::default();
     for q in questions {
         let start = Instant::now();
@@ -307,25 +329,27 @@ pub fn evaluate(
             relevant: q.antworten.len(),
         };
         builder.add(&judged, latency);
-        let first_relevant = labels.iter().position(Option::is_some).map(|p| p + 1);
-        if first_relevant.is_none_or(|r| r > 3) {
-            misses.push(QuestionOutcome {
-                id: q.id.clone(),
-                text: q.text.clone(),
-                first_relevant,
-                top: result
-                    .hits
-                    .iter()
-                    .take(3)
-                    .map(|h| hit_refs(h).pop().unwrap_or_else(|| h.path.clone()))
-                    .collect(),
-                expected: q.antworten.clone(),
-            });
-        }
+        let top: Vec<String> = result
+            .hits
+            .iter()
+            .map(|h| hit_refs(h).pop().unwrap_or_else(|| h.path.clone()))
+            .collect();
+        let ranks = (0..q.antworten.len())
+            .map(|i| labels.iter().position(|l| *l == Some(i)).map(|p| p + 1))
+            .collect();
+        outcomes.push(QuestionOutcome {
+            id: q.id.clone(),
+            text: q.text.clone(),
+            first_relevant: labels.iter().position(Option::is_some).map(|p| p + 1),
+            top,
+            expected: q.antworten.clone(),
+            ranks,
+        });
     }
     Ok(EvalReport {
         metrics: builder.finish(),
-        misses,
+        misses: outcomes.iter().filter(|o| o.is_miss()).cloned().collect(),
+        questions: outcomes,
         abstention,
     })
 }
@@ -430,6 +454,26 @@ mod tests {
         let ndcg1 = 1.0 / 3f64.log2();
         let ndcg2 = 1.0 / (1.0 + 1.0 / 3f64.log2());
         assert!((m.ndcg_at_10 - (ndcg1 + ndcg2) / 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn outcomes_tell_misses_from_partial_answers() {
+        let outcome = |ranks: Vec<Option<usize>>| QuestionOutcome {
+            id: "q".into(),
+            text: String::new(),
+            first_relevant: ranks.iter().flatten().min().copied(),
+            top: Vec::new(),
+            expected: vec![String::new(); ranks.len()],
+            ranks,
+        };
+        let both = outcome(vec![Some(1), Some(3)]);
+        assert!(!both.is_miss() && !both.is_partial());
+        let one = outcome(vec![Some(2), Some(4)]);
+        assert!(!one.is_miss() && one.is_partial());
+        assert_eq!(one.found(10), 2);
+        let none = outcome(vec![Some(4), None]);
+        assert!(none.is_miss() && !none.is_partial());
+        assert!(outcome(vec![None]).is_miss());
     }
 
     #[test]
