@@ -40,6 +40,10 @@ pub enum EmbedError {
     #[error("Der Tokenizer {} konnte nicht geladen werden: {detail}. Bitte tokenizer.json neu herunterladen.", path.display())]
     Tokenizer { path: PathBuf, detail: String },
 
+    /// tokenizer.json is valid but of a kind the embedder does not implement.
+    #[error("Der Tokenizer {} hat ein nicht unterstütztes Format: {detail}. Unterstützt wird der Tokenizer von multilingual-e5-small (XLM-R, Unigram), wie ihn `leitplanke models pull multilingual-e5-small` lädt.", path.display())]
+    UnsupportedTokenizer { path: PathBuf, detail: String },
+
     /// A text could not be tokenized (internal tokenizer failure).
     #[error("Ein Text konnte nicht in Tokens zerlegt werden: {0}")]
     Encode(String),

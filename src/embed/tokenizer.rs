@@ -77,8 +77,16 @@ enum Step {
     StripRight,
 }
 
-/// The steps of a `tokenizer.json` normaliser, or which step is not supported.
-fn normalizer_steps(v: &Value) -> Result<Vec<Step>, String> {
+/// Why a normaliser cannot be used.
+enum NormalizerError {
+    /// A step of a kind not implemented here (named).
+    Unsupported(String),
+    /// A supported step with broken data.
+    Corrupt(String),
+}
+
+/// The steps of a `tokenizer.json` normaliser.
+fn normalizer_steps(v: &Value) -> Result<Vec<Step>, NormalizerError> {
     if v.is_null() {
         return Ok(Vec::new());
     }
@@ -101,7 +109,8 @@ fn normalizer_steps(v: &Value) -> Result<Vec<Step>, String> {
             // A missing charsmap normalises nothing (as in `tokenizers`).
             "Precompiled" if part.get("precompiled_charsmap").is_none_or(Value::is_null) => {}
             "Precompiled" => {
-                let invalid = || "precompiled_charsmap ist ungültig".to_string();
+                let invalid =
+                    || NormalizerError::Corrupt("precompiled_charsmap ist ungültig".into());
                 let encoded = part["precompiled_charsmap"].as_str().ok_or_else(invalid)?;
                 let bytes = BASE64.decode(encoded).map_err(|_| invalid())?;
                 let map = Precompiled::from(&bytes).map_err(|_| invalid())?;
@@ -119,7 +128,11 @@ fn normalizer_steps(v: &Value) -> Result<Vec<Step>, String> {
             {
                 steps.push(Step::StripRight);
             }
-            other => return Err(format!("Normalisierungsschritt \"{other}\"")),
+            other => {
+                return Err(NormalizerError::Unsupported(format!(
+                    "Normalisierungsschritt \"{other}\""
+                )))
+            }
         }
     }
     Ok(steps)
@@ -223,18 +236,21 @@ impl XlmrTokenizer {
             path: PathBuf::from(path),
             detail,
         };
+        let unsupported = |detail: String| EmbedError::UnsupportedTokenizer {
+            path: PathBuf::from(path),
+            detail,
+        };
         let repr: FileRepr<'_> = serde_json::from_slice(bytes)
             .map_err(|e| bad(format!("kein gültiges tokenizer.json ({e})")))?;
         if repr.model.kind != "Unigram" || repr.model.byte_fallback {
-            return Err(bad(format!(
-                "Tokenizer-Modell \"{}\" wird nicht unterstützt (erwartet: Unigram wie bei multilingual-e5)",
+            return Err(unsupported(format!(
+                "Tokenizer-Modell \"{}\"",
                 repr.model.kind
             )));
         }
-        let normalizer = normalizer_steps(&repr.normalizer).map_err(|step| {
-            bad(format!(
-                "Normalisierer wird nicht unterstützt ({step}; erwartet: der von multilingual-e5 oder XLM-R)"
-            ))
+        let normalizer = normalizer_steps(&repr.normalizer).map_err(|e| match e {
+            NormalizerError::Unsupported(step) => unsupported(step),
+            NormalizerError::Corrupt(detail) => bad(detail),
         })?;
         let pt = &repr.pre_tokenizer;
         // Older files say `add_prefix_space` instead of `prepend_scheme`.
@@ -242,23 +258,23 @@ impl XlmrTokenizer {
             Some(false) => "never",
             _ => "always",
         };
-        let prepend_always =
-            match (
-                pt.get("type").and_then(Value::as_str),
-                pt.get("replacement").and_then(Value::as_str),
-                pt.get("prepend_scheme")
-                    .and_then(Value::as_str)
-                    .unwrap_or(legacy_scheme),
-                pt.get("split").and_then(Value::as_bool).unwrap_or(true),
-            ) {
-                (Some("Metaspace"), Some("\u{2581}"), scheme @ ("always" | "first"), true) => {
-                    scheme == "always"
-                }
-                _ => return Err(bad(
-                    "Vor-Tokenisierer wird nicht unterstützt (erwartet: Metaspace mit \u{2581})"
-                        .into(),
-                )),
-            };
+        let prepend_always = match (
+            pt.get("type").and_then(Value::as_str),
+            pt.get("replacement").and_then(Value::as_str),
+            pt.get("prepend_scheme")
+                .and_then(Value::as_str)
+                .unwrap_or(legacy_scheme),
+            pt.get("split").and_then(Value::as_bool).unwrap_or(true),
+        ) {
+            (Some("Metaspace"), Some("\u{2581}"), scheme @ ("always" | "first"), true) => {
+                scheme == "always"
+            }
+            _ => {
+                return Err(unsupported(
+                    "Vor-Tokenisierer (erwartet: Metaspace mit \u{2581})".into(),
+                ))
+            }
+        };
         let vocab = repr.model.vocab;
         if vocab.is_empty() {
             return Err(bad("leeres Vokabular".into()));
@@ -609,12 +625,20 @@ mod tests {
         let Err(err) = XlmrTokenizer::from_bytes(&path, &serde_json::to_vec(&file).unwrap()) else {
             panic!("a Lowercase normaliser was accepted");
         };
-        assert!(err.to_string().contains("Lowercase"), "{err}");
+        assert!(
+            matches!(err, EmbedError::UnsupportedTokenizer { .. })
+                && err.to_string().contains("Lowercase"),
+            "{err}"
+        );
         file["normalizer"] =
             serde_json::json!({"type": "Precompiled", "precompiled_charsmap": "!!"});
         let Err(err) = XlmrTokenizer::from_bytes(&path, &serde_json::to_vec(&file).unwrap()) else {
             panic!("a broken charsmap was accepted");
         };
-        assert!(err.to_string().contains("precompiled_charsmap"), "{err}");
+        assert!(
+            matches!(err, EmbedError::Tokenizer { .. })
+                && err.to_string().contains("precompiled_charsmap"),
+            "{err}"
+        );
     }
 }
