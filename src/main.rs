@@ -479,11 +479,14 @@ fn sync_vectors(store: &Store, embedder: &embed::Embedder, show_progress: bool) 
         let extra = if hints.is_empty() {
             String::new()
         } else {
-            format!(" und {} Suchhinweise", hints.len())
+            format!(
+                " und {}",
+                report::counted(hints.len(), "Suchhinweis", "Suchhinweise")
+            )
         };
         eprintln!(
-            "Bedeutungsvektoren für {} Textteile{extra} werden berechnet (einmalig je Textteil) …",
-            passages.len()
+            "Bedeutungsvektoren für {}{extra} werden berechnet (einmalig je Textteil) …",
+            report::counted(passages.len(), "Textteil", "Textteile")
         );
     }
     let texts: Vec<&str> = passages.iter().map(|p| p.text.as_str()).collect();

@@ -27,12 +27,8 @@ pub fn removed_lines(summary: &Summary) -> Vec<String> {
         .iter()
         .filter(|f| f.outcome == Outcome::Removed)
         .map(|f| {
-            let unit = if f.chunks == 1 {
-                "Textteil"
-            } else {
-                "Textteile"
-            };
-            format!("entfernt: {} ({} {unit})", f.path.display(), f.chunks)
+            let chunks = super::counted(f.chunks, "Textteil", "Textteile");
+            format!("entfernt: {} ({chunks})", f.path.display())
         })
         .collect()
 }

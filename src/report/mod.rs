@@ -6,6 +6,11 @@ pub mod check;
 pub mod indexing;
 pub mod models;
 
+/// "1 Textteil", "2 Textteile": a count with the German noun in the right number.
+pub fn counted(n: usize, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
 /// Civil date (year, month, day) of a Unix time in seconds, UTC, without a
 /// date library.
 pub fn civil_date(secs: u64) -> (i64, u32, u32) {
