@@ -203,8 +203,24 @@ fn byte_chars() -> Vec<char> {
 
 const TINY_TEMPLATE: &str = "{%- for message in messages %}{%- if message.content.startswith('<tool_response>') %}<|im_start|>tool\n{%- endif %}<|im_start|>{{ message.role }}\n{{ message.content.strip() }}<|im_end|>\n{% endfor %}{%- if add_generation_prompt %}<|im_start|>assistant\n{% if enable_thinking is defined and enable_thinking is false %}<think>\n\n</think>\n\n{% endif %}{% endif %}";
 
-/// Write a tiny random-weight GGUF of the given architecture; returns its path.
+/// Write a tiny random-weight GGUF of the given architecture.
 fn write_tiny_gguf(arch: &str, path: &Path) {
+    let (meta, tensors) = tiny_gguf(arch, false);
+    write_gguf(path, &meta, &tensors);
+}
+
+fn write_gguf(path: &Path, meta: &[(String, Value)], tensors: &[(String, QTensor)]) {
+    let meta_refs: Vec<(&str, &Value)> = meta.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let tensor_refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let mut f = std::fs::File::create(path).unwrap();
+    gguf_file::write(&mut f, &meta_refs, &tensor_refs).unwrap();
+}
+
+/// Metadata and random weights of a tiny GGUF. `k_quants`: the layout of the Q4_K_M files
+/// `models pull` fetches for Qwen2.5 (Q4_K and Q6_K weights, rows of 256, and no
+/// `output.weight`: the output layer is the token embedding); otherwise a mix of F32, Q8_0,
+/// Q4_0 and Q4_1 with a separate output layer.
+fn tiny_gguf(arch: &str, k_quants: bool) -> (Vec<(String, Value)>, Vec<(String, QTensor)>) {
     let dev = Device::Cpu;
     let mut tokens: Vec<String> = byte_chars().iter().map(|c| c.to_string()).collect();
     let merges = ["h e", "l l", "he ll", "hell o", "Ġ w", "o r"];
@@ -225,9 +241,12 @@ fn write_tiny_gguf(arch: &str, path: &Path) {
     let vocab = tokens.len();
     let eos = vocab - 3; // <|im_end|>
     let (dim, heads, kv_heads, head_dim, ffn, layers) = match arch {
-        "qwen3" => (64usize, 4usize, 2usize, 32usize, 128usize, 2usize),
+        _ if k_quants => (256usize, 4usize, 2usize, 64usize, 512usize, 2usize),
+        "qwen3" => (64, 4, 2, 32, 128, 2),
         _ => (64, 4, 2, 16, 128, 2),
     };
+    // Weight types: (small mix, Q4_K_M).
+    let wt = |mix: GgmlDType, k: GgmlDType| if k_quants { k } else { mix };
     let arr_s = |v: &[String]| Value::Array(v.iter().map(|s| Value::String(s.clone())).collect());
     let meta: Vec<(String, Value)> = vec![
         ("general.architecture".into(), Value::String(arch.into())),
@@ -297,21 +316,45 @@ fn write_tiny_gguf(arch: &str, path: &Path) {
     let q_dim = heads * head_dim;
     let kv_dim = kv_heads * head_dim;
     let mut tensors: Vec<(String, QTensor)> = vec![
-        ("token_embd.weight".into(), q(&[vocab, dim], GgmlDType::F32)),
+        (
+            "token_embd.weight".into(),
+            q(&[vocab, dim], wt(GgmlDType::F32, GgmlDType::Q4K)),
+        ),
         ("output_norm.weight".into(), ones(dim)),
-        ("output.weight".into(), q(&[vocab, dim], GgmlDType::Q8_0)),
     ];
+    if !k_quants {
+        tensors.push(("output.weight".into(), q(&[vocab, dim], GgmlDType::Q8_0)));
+    }
     for i in 0..layers {
         let p = |s: &str| format!("blk.{i}.{s}");
+        let (q4, q6) = (GgmlDType::Q4K, GgmlDType::Q6K);
         tensors.push((p("attn_norm.weight"), ones(dim)));
         tensors.push((p("ffn_norm.weight"), ones(dim)));
-        tensors.push((p("attn_q.weight"), q(&[q_dim, dim], GgmlDType::Q8_0)));
-        tensors.push((p("attn_k.weight"), q(&[kv_dim, dim], GgmlDType::Q4_0)));
-        tensors.push((p("attn_v.weight"), q(&[kv_dim, dim], GgmlDType::Q4_1)));
-        tensors.push((p("attn_output.weight"), q(&[dim, q_dim], GgmlDType::F32)));
-        tensors.push((p("ffn_gate.weight"), q(&[ffn, dim], GgmlDType::Q8_0)));
-        tensors.push((p("ffn_up.weight"), q(&[ffn, dim], GgmlDType::Q8_0)));
-        tensors.push((p("ffn_down.weight"), q(&[dim, ffn], GgmlDType::Q8_0)));
+        tensors.push((
+            p("attn_q.weight"),
+            q(&[q_dim, dim], wt(GgmlDType::Q8_0, q4)),
+        ));
+        tensors.push((
+            p("attn_k.weight"),
+            q(&[kv_dim, dim], wt(GgmlDType::Q4_0, q4)),
+        ));
+        tensors.push((
+            p("attn_v.weight"),
+            q(&[kv_dim, dim], wt(GgmlDType::Q4_1, q6)),
+        ));
+        tensors.push((
+            p("attn_output.weight"),
+            q(&[dim, q_dim], wt(GgmlDType::F32, q4)),
+        ));
+        tensors.push((
+            p("ffn_gate.weight"),
+            q(&[ffn, dim], wt(GgmlDType::Q8_0, q4)),
+        ));
+        tensors.push((p("ffn_up.weight"), q(&[ffn, dim], wt(GgmlDType::Q8_0, q4))));
+        tensors.push((
+            p("ffn_down.weight"),
+            q(&[dim, ffn], wt(GgmlDType::Q8_0, q6)),
+        ));
         match arch {
             "qwen2" => {
                 tensors.push((p("attn_q.bias"), q(&[q_dim], GgmlDType::F32)));
@@ -325,10 +368,7 @@ fn write_tiny_gguf(arch: &str, path: &Path) {
             _ => {}
         }
     }
-    let meta_refs: Vec<(&str, &Value)> = meta.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    let tensor_refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    let mut f = std::fs::File::create(path).unwrap();
-    gguf_file::write(&mut f, &meta_refs, &tensor_refs).unwrap();
+    (meta, tensors)
 }
 
 fn check_tiny(arch: &str) {
@@ -405,6 +445,53 @@ fn tiny_qwen3_model_runs() {
 #[test]
 fn tiny_llama_model_runs() {
     check_tiny("llama");
+}
+
+/// The weight types and the tied output layer of the Qwen2.5 Q4_K_M files the catalogue
+/// recommends: the model loads, reads every K-quant tensor as its dequantized values (the
+/// same logits as a file holding those values in F32, and different ones from a file with
+/// other weights), and generates.
+#[test]
+fn qwen2_in_q4_k_m_layout_runs() {
+    let (meta, tensors) = tiny_gguf("qwen2", true);
+    assert!(tensors.iter().any(|(_, t)| t.dtype() == GgmlDType::Q6K));
+    assert!(!tensors.iter().any(|(n, _)| n == "output.weight"));
+    let as_f32: Vec<(String, QTensor)> = tensors
+        .iter()
+        .map(|(n, t)| {
+            let v = t.dequantize(&Device::Cpu).unwrap();
+            (n.clone(), QTensor::quantize(&v, GgmlDType::F32).unwrap())
+        })
+        .collect();
+    let (_, other) = tiny_gguf("qwen2", true);
+    let dir = tmp_dir();
+    let logits = |name: &str, tensors: &[(String, QTensor)]| {
+        let path = dir.join(name);
+        write_gguf(&path, &meta, tensors);
+        let mut model = GgufModel::load(&path, Some(2)).unwrap();
+        let ids = model.tokenize_plain("hello world");
+        let out = model.forward_tokens(&ids);
+        let messages = [Message::new(Role::User, "hello")];
+        let opts = GenOptions {
+            max_tokens: 4,
+            ..GenOptions::default()
+        };
+        model.generate(&messages, &opts, &mut |_| {}).unwrap();
+        let _ = std::fs::remove_file(&path);
+        out
+    };
+    let k = logits("tiny-qwen2-q4km.gguf", &tensors);
+    let f = logits("tiny-qwen2-q4km-f32.gguf", &as_f32);
+    let o = logits("tiny-qwen2-q4km-other.gguf", &other);
+    assert!(k.iter().all(|x| x.is_finite()));
+    let max_diff = |a: &[f32], b: &[f32]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max)
+    };
+    assert!(max_diff(&k, &f) < 1e-4, "{}", max_diff(&k, &f));
+    assert!(max_diff(&k, &o) > 1e-2, "{}", max_diff(&k, &o));
 }
 
 // ---- bad files -------------------------------------------------------------------------------
