@@ -209,6 +209,9 @@ fn write_tiny_gguf(arch: &str, path: &Path) {
     write_gguf(path, &meta, &tensors);
 }
 
+type Metadata = Vec<(String, Value)>;
+type Tensors = Vec<(String, QTensor)>;
+
 fn write_gguf(path: &Path, meta: &[(String, Value)], tensors: &[(String, QTensor)]) {
     let meta_refs: Vec<(&str, &Value)> = meta.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let tensor_refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(k, v)| (k.as_str(), v)).collect();
@@ -220,7 +223,7 @@ fn write_gguf(path: &Path, meta: &[(String, Value)], tensors: &[(String, QTensor
 /// `models pull` fetches for Qwen2.5 (Q4_K and Q6_K weights, rows of 256, and no
 /// `output.weight`: the output layer is the token embedding); otherwise a mix of F32, Q8_0,
 /// Q4_0 and Q4_1 with a separate output layer.
-fn tiny_gguf(arch: &str, k_quants: bool) -> (Vec<(String, Value)>, Vec<(String, QTensor)>) {
+fn tiny_gguf(arch: &str, k_quants: bool) -> (Metadata, Tensors) {
     let dev = Device::Cpu;
     let mut tokens: Vec<String> = byte_chars().iter().map(|c| c.to_string()).collect();
     let merges = ["h e", "l l", "he ll", "hell o", "Ġ w", "o r"];
