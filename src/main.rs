@@ -750,10 +750,12 @@ fn eval(settings: &Settings, args: EvalArgs) -> Result<Exit> {
     if !report.misses.is_empty() {
         println!("\nNicht unter den ersten 3 ({}):", report.misses.len());
         for miss in &report.misses {
-            let rank = miss
-                .first_relevant
-                .map_or("–".to_string(), |r| r.to_string());
-            println!("  {} (Rang {rank}) {}", miss.id, miss.text);
+            println!(
+                "  {} (Rang {}) {}",
+                miss.id,
+                rank_text(miss.first_relevant),
+                miss.text
+            );
             println!("      erwartet: {}", miss.expected.join(", "));
             println!("      gefunden: {}", first_three(&miss.top));
         }
@@ -767,7 +769,7 @@ fn eval(settings: &Settings, args: EvalArgs) -> Result<Exit> {
                 .iter()
                 .zip(&q.ranks)
                 .filter(|(_, r)| r.is_none_or(|r| r > 3))
-                .map(|(e, r)| format!("{e} (Rang {})", r.map_or("–".into(), |r| r.to_string())))
+                .map(|(e, r)| format!("{e} (Rang {})", rank_text(*r)))
                 .collect();
             println!("  {} {}", q.id, q.text);
             println!("      fehlt: {}", missing.join(", "));
@@ -775,6 +777,11 @@ fn eval(settings: &Settings, args: EvalArgs) -> Result<Exit> {
         }
     }
     Ok(Exit::Ok)
+}
+
+/// A rank among the first ten, or "–" beyond them.
+fn rank_text(rank: Option<usize>) -> String {
+    rank.map_or("–".to_string(), |r| r.to_string())
 }
 
 /// The first three hit references of an eval outcome, comma-separated.

@@ -333,31 +333,19 @@ fn tiny_gguf(arch: &str, k_quants: bool) -> (Metadata, Tensors) {
         let (q4, q6) = (GgmlDType::Q4K, GgmlDType::Q6K);
         tensors.push((p("attn_norm.weight"), ones(dim)));
         tensors.push((p("ffn_norm.weight"), ones(dim)));
-        tensors.push((
-            p("attn_q.weight"),
-            q(&[q_dim, dim], wt(GgmlDType::Q8_0, q4)),
-        ));
-        tensors.push((
-            p("attn_k.weight"),
-            q(&[kv_dim, dim], wt(GgmlDType::Q4_0, q4)),
-        ));
-        tensors.push((
-            p("attn_v.weight"),
-            q(&[kv_dim, dim], wt(GgmlDType::Q4_1, q6)),
-        ));
-        tensors.push((
-            p("attn_output.weight"),
-            q(&[dim, q_dim], wt(GgmlDType::F32, q4)),
-        ));
-        tensors.push((
-            p("ffn_gate.weight"),
-            q(&[ffn, dim], wt(GgmlDType::Q8_0, q4)),
-        ));
-        tensors.push((p("ffn_up.weight"), q(&[ffn, dim], wt(GgmlDType::Q8_0, q4))));
-        tensors.push((
-            p("ffn_down.weight"),
-            q(&[dim, ffn], wt(GgmlDType::Q8_0, q6)),
-        ));
+        // Name, shape, type in the small mix, type in Q4_K_M.
+        let weights = [
+            ("attn_q.weight", [q_dim, dim], GgmlDType::Q8_0, q4),
+            ("attn_k.weight", [kv_dim, dim], GgmlDType::Q4_0, q4),
+            ("attn_v.weight", [kv_dim, dim], GgmlDType::Q4_1, q6),
+            ("attn_output.weight", [dim, q_dim], GgmlDType::F32, q4),
+            ("ffn_gate.weight", [ffn, dim], GgmlDType::Q8_0, q4),
+            ("ffn_up.weight", [ffn, dim], GgmlDType::Q8_0, q4),
+            ("ffn_down.weight", [dim, ffn], GgmlDType::Q8_0, q6),
+        ];
+        for (name, shape, mix, k) in weights {
+            tensors.push((p(name), q(&shape, wt(mix, k))));
+        }
         match arch {
             "qwen2" => {
                 tensors.push((p("attn_q.bias"), q(&[q_dim], GgmlDType::F32)));

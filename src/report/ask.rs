@@ -66,7 +66,7 @@ fn source_line(hit: &Hit, today: &str) -> String {
     parts.join(" · ")
 }
 
-/// The note after the passages when some of them are rules not yet in force.
+/// The note under the short answer when some passages are rules not yet in force.
 fn not_yet_in_force_note(hits: &[Hit], today: &str) -> Option<String> {
     let pending: Vec<String> = hits
         .iter()

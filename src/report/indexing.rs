@@ -128,12 +128,13 @@ pub fn list_terminal(docs: &[&DocEntry], style: Style) -> String {
 }
 
 pub fn list_json(docs: &[&DocEntry]) -> Vec<Value> {
+    let today = super::today();
     docs.iter()
         .map(|d| {
             json!({"type": "document", "title": d.title, "path": d.path, "kind": d.kind.as_str(),
                    "pages": d.pages, "chunks": d.chunks, "indexed_at": date(d.indexed_at),
                    "stand": d.stand, "gueltig_ab": d.gueltig_ab,
-                   "in_kraft": super::in_force(d.gueltig_ab.as_deref(), &super::today()),
+                   "in_kraft": super::in_force(d.gueltig_ab.as_deref(), &today),
                    "warnings": d.warnings, "sha256": d.hash})
         })
         .collect()

@@ -552,7 +552,7 @@ fn hybrid(
     let v = dense.vectors;
     let mut best: HashMap<ChunkKey, f32> = HashMap::new();
     for (i, r) in v.refs.iter().enumerate() {
-        if !allowed(&r.doc_key) || docs[&r.doc_key].hash != r.hash {
+        if !allowed(&r.doc_key) || !r.is_current(docs) {
             continue;
         }
         let score = dot(dense.query, v.row(i)) - if r.part > 0 { HINT_OFFSET } else { 0.0 };
